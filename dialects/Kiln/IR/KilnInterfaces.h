@@ -1,0 +1,7 @@
+// Op interfaces of the Kiln dialect (KilnInterfaces.td).
+#pragma once
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+
+#include "dialects/Kiln/IR/KilnInterfaces.h.inc"

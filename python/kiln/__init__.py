@@ -1,0 +1,60 @@
+"""Kiln: a tensor library with PyTorch's Python API over an MLIR compiler."""
+
+from kiln import _C
+from kiln._C import (
+    Tensor,
+    bfloat16,
+    bool,
+    device,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    from_numpy,
+    half,
+    int,
+    int8,
+    int32,
+    int64,
+    long,
+    promote_types,
+    uint8,
+)
+from kiln._size import Size
+from kiln._tensor import empty, tensor
+
+compiler = _C.compiler
+
+
+def _dtype_from_name(name):
+    """Unpickles a dtype by its name (dtype.__reduce__ refers here)."""
+    return _C._parse_dtype(name)
+
+
+__all__ = [
+    "Size",
+    "Tensor",
+    "bfloat16",
+    "bool",
+    "compiler",
+    "device",
+    "double",
+    "dtype",
+    "empty",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "from_numpy",
+    "half",
+    "int",
+    "int8",
+    "int32",
+    "int64",
+    "long",
+    "promote_types",
+    "tensor",
+    "uint8",
+]

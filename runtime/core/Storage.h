@@ -1,0 +1,39 @@
+// Reference-counted memory that tensors view: a DataPtr, its size, device.
+#pragma once
+
+#include "runtime/core/Allocator.h"
+
+#include <functional>
+#include <memory>
+
+namespace kiln {
+
+// Copies of a Storage share one block; the block is freed when the last copy
+// (and so the last tensor viewing it) goes away.
+class Storage {
+public:
+  Storage() = default;
+  // Allocates `nbytes` from `allocator`.
+  Storage(Allocator &allocator, size_t nbytes);
+  // Adopts memory Kiln did not allocate (e.g. a NumPy array's buffer);
+  // `deleter(data)` runs when the last reference goes away.
+  static Storage fromExternal(void *data, size_t nbytes, Device device,
+                              std::function<void(void *)> deleter);
+
+  void *data() const { return impl_ ? impl_->dataPtr.get() : nullptr; }
+  size_t nbytes() const { return impl_ ? impl_->nbytes : 0; }
+  Device device() const { return impl_ ? impl_->dataPtr.device() : Device(); }
+  bool defined() const { return impl_ != nullptr; }
+  long useCount() const { return impl_.use_count(); }
+  bool isSameAs(const Storage &other) const { return impl_ == other.impl_; }
+
+private:
+  struct Impl {
+    DataPtr dataPtr;
+    size_t nbytes;
+  };
+  explicit Storage(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+} // namespace kiln
