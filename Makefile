@@ -4,7 +4,7 @@ PY := .venv/bin/python
 JOBS ?= 2
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: setup configure build demo test clean
+.PHONY: setup configure build demo test bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -23,6 +23,10 @@ demo: build
 
 test: build
 	@bash scripts/run_tests.sh $(BUILD)
+
+bench: build
+	@bash scripts/setup_bench.sh
+	@.venv-bench/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

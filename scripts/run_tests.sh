@@ -6,6 +6,10 @@ build=${1:-build}
 reports=$build/test-reports
 rm -rf "$reports" && mkdir -p "$reports"
 status=0
+# Every run compiles into a fresh cache of its own: no entry from an earlier
+# build or from the user's ~/.cache/kiln can stand in for a compile.
+export KILN_CACHE_DIR=$PWD/$build/test-cache
+rm -rf "$KILN_CACHE_DIR" "$build/test/kiln-cache"
 
 echo "== GoogleTest (ctest) =="
 ctest --test-dir "$build" --output-on-failure -j 2 --output-junit "$PWD/$reports/ctest.xml" || status=1

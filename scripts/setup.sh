@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
   cmake ninja-build ccache g++ make
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools lld-19
-  libdnnl-dev pybind11-dev libgtest-dev
+  libdnnl-dev libomp-19-dev pybind11-dev libgtest-dev
   python3 python3-dev python3-venv
 )
 

@@ -18,3 +18,8 @@ llvm_config.add_tool_substitutions(["kiln-opt"], [config.kiln_tools_dir])
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%kiln_lib", os.path.join(config.kiln_obj_root, "lib")))
+# mlir-cpu-runner's support libraries, for tests that execute lowered IR.
+config.substitutions.append(("%mlir_runner_utils", os.path.join(config.llvm_lib_dir, "libmlir_runner_utils.so")))
+config.substitutions.append(("%mlir_c_runner_utils", os.path.join(config.llvm_lib_dir, "libmlir_c_runner_utils.so")))
+# JIT tests compile into a cache of their own, never the user's ~/.cache/kiln.
+config.environment["KILN_CACHE_DIR"] = os.path.join(config.test_exec_root, "kiln-cache")

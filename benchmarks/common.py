@@ -1,0 +1,40 @@
+"""Shared set-up for the bench_* modules: optional PyTorch, seeded data, torch.compile wrapping."""
+import numpy as np
+
+try:
+    import torch
+except ImportError:  # make bench installs it; a plain .venv run reports n/a
+    torch = None
+
+
+def rng():
+    return np.random.default_rng(0)
+
+
+def torch_impls(fn, *arrays):
+    """{'torch': eager fn, 'torch.compile': compiled fn} over torch tensors sharing the arrays' data."""
+    if torch is None:
+        return {}
+    tensors = [torch.from_numpy(a) for a in arrays]
+    compiled = torch.compile(fn)
+    with torch.no_grad():
+        compiled(*tensors)  # compile outside the timed region
+
+    def eager():
+        with torch.no_grad():
+            return fn(*tensors)
+
+    def comp():
+        with torch.no_grad():
+            return compiled(*tensors)
+
+    return {"torch": eager, "torch.compile": comp}
+
+
+def kiln_impl(compiled, *arrays):
+    """{'kiln': call} for a compiled Kiln function over tensors sharing the arrays' data."""
+    if compiled is None:
+        return {}
+    import kiln
+    tensors = [kiln.from_numpy(a) for a in arrays]
+    return {"kiln": lambda: compiled(*tensors)}

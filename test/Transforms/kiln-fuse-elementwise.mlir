@@ -1,0 +1,189 @@
+// RUN: kiln-opt %s --convert-elementwise-to-linalg --kiln-fuse-elementwise --canonicalize --split-input-file | FileCheck %s
+
+// GELU as 9 elementwise ops: one loop nest remains, with tanh inside it.
+// CHECK-LABEL: func.func @gelu
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: math.tanh
+// CHECK: return
+func.func @gelu(%x: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %c05 = arith.constant dense<0.5> : tensor<64x128xf32>
+  %c1 = arith.constant dense<1.0> : tensor<64x128xf32>
+  %ck = arith.constant dense<0.7978845608> : tensor<64x128xf32>
+  %cc = arith.constant dense<0.044715> : tensor<64x128xf32>
+  %x2 = arith.mulf %x, %x : tensor<64x128xf32>
+  %x3 = arith.mulf %x2, %x : tensor<64x128xf32>
+  %t = arith.mulf %x3, %cc : tensor<64x128xf32>
+  %u = arith.addf %x, %t : tensor<64x128xf32>
+  %v = arith.mulf %u, %ck : tensor<64x128xf32>
+  %th = math.tanh %v : tensor<64x128xf32>
+  %w = arith.addf %th, %c1 : tensor<64x128xf32>
+  %y = arith.mulf %x, %w : tensor<64x128xf32>
+  %z = arith.mulf %y, %c05 : tensor<64x128xf32>
+  return %z : tensor<64x128xf32>
+}
+
+// -----
+
+// Bias add with a broadcast row, then relu: one loop nest reading the bias
+// through a broadcasting indexing map.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[COL:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @bias_relu
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[COL]], #{{.+}}]
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @bias_relu(%x: tensor<32x256xf32>, %b: tensor<256xf32>) -> tensor<32x256xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x256xf32>
+  %bb = linalg.broadcast ins(%b : tensor<256xf32>) outs(%e : tensor<32x256xf32>) dimensions = [0]
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %bb : tensor<32x256xf32>, tensor<32x256xf32>) outs(%e : tensor<32x256xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %r = arith.addf %a, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<32x256xf32>
+  %relu = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<32x256xf32>) outs(%e : tensor<32x256xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<32x256xf32>
+  return %relu : tensor<32x256xf32>
+}
+
+// -----
+
+// exp has two users that can both absorb it: it is recomputed in each and
+// its own loop nest disappears (2 nests, not 3).
+// CHECK-LABEL: func.func @multi_user
+// CHECK: linalg.generic
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK: math.exp
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @multi_user(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (tensor<1024xf32>, tensor<1024xf32>) {
+  %e = math.exp %x : tensor<1024xf32>
+  %a = arith.addf %e, %y : tensor<1024xf32>
+  %m = arith.mulf %e, %y : tensor<1024xf32>
+  return %a, %m : tensor<1024xf32>, tensor<1024xf32>
+}
+
+// -----
+
+// A producer that a user cannot absorb (the function returns it) keeps its
+// nest, and is then not duplicated into the other user either.
+// CHECK-LABEL: func.func @escaping_producer
+// CHECK-COUNT-2: linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @escaping_producer(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (tensor<1024xf32>, tensor<1024xf32>) {
+  %e = math.exp %x : tensor<1024xf32>
+  %a = arith.addf %e, %y : tensor<1024xf32>
+  return %e, %a : tensor<1024xf32>, tensor<1024xf32>
+}
+
+// -----
+
+// Softmax over rows, as the Kiln lowering writes it (linalg.reduce and
+// broadcasts). The row max and row sum stay reductions; x - max and exp fuse
+// into the sum, and exp is recomputed in the division: 3 nests (max, sum,
+// divide) plus the 2 fills of the accumulators, from 8 ops.
+// CHECK-LABEL: func.func @softmax
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK-NOT: linalg.{{generic|fill}}
+// CHECK: return
+func.func @softmax(%x: tensor<64x512xf32>) -> tensor<64x512xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<64xf32>
+  %e1 = tensor.empty() : tensor<64x512xf32>
+  %mi = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<64xf32>) -> tensor<64xf32>
+  %max = linalg.reduce ins(%x : tensor<64x512xf32>) outs(%mi : tensor<64xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %m = arith.maximumf %a, %acc : f32
+      linalg.yield %m : f32
+    }
+  %maxb = linalg.broadcast ins(%max : tensor<64xf32>) outs(%e1 : tensor<64x512xf32>) dimensions = [1]
+  %sub = arith.subf %x, %maxb : tensor<64x512xf32>
+  %exp = math.exp %sub : tensor<64x512xf32>
+  %si = linalg.fill ins(%zero : f32) outs(%e0 : tensor<64xf32>) -> tensor<64xf32>
+  %sum = linalg.reduce ins(%exp : tensor<64x512xf32>) outs(%si : tensor<64xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  %sumb = linalg.broadcast ins(%sum : tensor<64xf32>) outs(%e1 : tensor<64x512xf32>) dimensions = [1]
+  %div = arith.divf %exp, %sumb : tensor<64x512xf32>
+  return %div : tensor<64x512xf32>
+}
+
+// -----
+
+// Layernorm over rows with scale and shift: mean and variance stay
+// reductions; the centering is recomputed inside the variance and the
+// output nest, and mean / N, rsqrt, gamma and beta fuse into their users:
+// 3 nests plus 2 fills.
+// CHECK-LABEL: func.func @layernorm
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK: math.rsqrt
+// CHECK-NOT: linalg.{{generic|fill}}
+// CHECK: return
+func.func @layernorm(%x: tensor<64x512xf32>, %gamma: tensor<512xf32>, %beta: tensor<512xf32>) -> tensor<64x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant dense<512.0> : tensor<64xf32>
+  %eps = arith.constant dense<1.0e-5> : tensor<64xf32>
+  %e0 = tensor.empty() : tensor<64xf32>
+  %e1 = tensor.empty() : tensor<64x512xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e0 : tensor<64xf32>) -> tensor<64xf32>
+  %sum = linalg.reduce ins(%x : tensor<64x512xf32>) outs(%z : tensor<64xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  %mean = arith.divf %sum, %n : tensor<64xf32>
+  %meanb = linalg.broadcast ins(%mean : tensor<64xf32>) outs(%e1 : tensor<64x512xf32>) dimensions = [1]
+  %c = arith.subf %x, %meanb : tensor<64x512xf32>
+  %c2 = arith.mulf %c, %c : tensor<64x512xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<64xf32>) -> tensor<64xf32>
+  %ss = linalg.reduce ins(%c2 : tensor<64x512xf32>) outs(%z2 : tensor<64xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  %var = arith.divf %ss, %n : tensor<64xf32>
+  %ve = arith.addf %var, %eps : tensor<64xf32>
+  %rs = math.rsqrt %ve : tensor<64xf32>
+  %rsb = linalg.broadcast ins(%rs : tensor<64xf32>) outs(%e1 : tensor<64x512xf32>) dimensions = [1]
+  %gb = linalg.broadcast ins(%gamma : tensor<512xf32>) outs(%e1 : tensor<64x512xf32>) dimensions = [0]
+  %bb = linalg.broadcast ins(%beta : tensor<512xf32>) outs(%e1 : tensor<64x512xf32>) dimensions = [0]
+  %y0 = arith.mulf %c, %rsb : tensor<64x512xf32>
+  %y1 = arith.mulf %y0, %gb : tensor<64x512xf32>
+  %y = arith.addf %y1, %bb : tensor<64x512xf32>
+  return %y : tensor<64x512xf32>
+}

@@ -1,0 +1,241 @@
+// RUN: kiln-opt %s --kiln-linalg-to-extern-kernels --split-input-file | FileCheck %s
+
+// A zero fill before the matmul is dropped: the kernel overwrites.
+// CHECK-LABEL: func.func @matmul_fill
+// CHECK-SAME: (%[[A:.*]]: memref<4x8xf32>, %[[B:.*]]: memref<8x16xf32>, %[[C:.*]]: memref<4x16xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK-DAG: %[[CA:.*]] = memref.cast %[[A]] : memref<4x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK-DAG: %[[CB:.*]] = memref.cast %[[B]]
+// CHECK-DAG: %[[CC:.*]] = memref.cast %[[C]]
+// CHECK: call @kiln_matmul_f32(%[[CA]], %[[CB]], %[[CC]])
+// CHECK-NOT: linalg.matmul
+// CHECK: func.func private @kiln_matmul_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+func.func @matmul_fill(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x16xf32>)
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  return
+}
+
+// -----
+
+// Without a fill the output keeps its contents: the accumulating kernel.
+// A transposed (strided) operand is passed as is, its layout in the descriptor.
+// CHECK-LABEL: func.func @matmul_accumulate
+// CHECK: memref.cast %{{.*}} : memref<2x3xf32, strided<[1, 2]>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: call @kiln_matmul_acc_f32
+// CHECK-NOT: linalg.matmul
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<3x5xf32>)
+func.func @matmul_accumulate(%a: memref<2x3xf32, strided<[1, 2]>>, %b: memref<3x5xf32>, %c: memref<2x5xf32>) {
+  %one = arith.constant 1.0 : f32
+  linalg.matmul ins(%a, %b : memref<2x3xf32, strided<[1, 2]>>, memref<3x5xf32>) outs(%c : memref<2x5xf32>)
+  // A fill after the matmul is unrelated and stays.
+  linalg.fill ins(%one : f32) outs(%b : memref<3x5xf32>)
+  return
+}
+
+// -----
+
+// A nonzero fill or a write in between keeps the accumulating form.
+// CHECK-LABEL: func.func @matmul_not_zero
+// CHECK: linalg.fill
+// CHECK: call @kiln_matmul_acc_f32
+// CHECK: linalg.fill
+// CHECK: memref.copy
+// CHECK: call @kiln_matmul_acc_f32
+func.func @matmul_not_zero(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>, %d: memref<4x4xf32>) {
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%one : f32) outs(%c : memref<4x4xf32>)
+  linalg.matmul ins(%a, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  linalg.fill ins(%zero : f32) outs(%d : memref<4x4xf32>)
+  memref.copy %a, %d : memref<4x4xf32> to memref<4x4xf32>
+  linalg.matmul ins(%a, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%d : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+// A broadcast bias becomes the fused-bias kernel.
+// CHECK-LABEL: func.func @matmul_bias
+// CHECK-NOT: linalg.broadcast
+// CHECK: call @kiln_matmul_bias_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+func.func @matmul_bias(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %bias: memref<16xf32>, %c: memref<4x16xf32>) {
+  linalg.broadcast ins(%bias : memref<16xf32>) outs(%c : memref<4x16xf32>) dimensions = [0]
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  return
+}
+
+// -----
+
+// Batch matmul, after an allocation; one declaration serves both calls.
+// CHECK-LABEL: func.func @batch_matmul
+// CHECK: memref.alloc
+// CHECK-NOT: linalg.fill
+// CHECK: call @kiln_batch_matmul_f32
+// CHECK: call @kiln_batch_matmul_f32
+// CHECK: func.func private @kiln_batch_matmul_f32
+// CHECK-NOT: func.func private @kiln_batch_matmul_f32
+func.func @batch_matmul(%a: memref<2x4x8xf32>, %b: memref<2x8x3xf32>, %c: memref<2x4x3xf32>) -> memref<2x4x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %tmp = memref.alloc() : memref<2x4x3xf32>
+  linalg.fill ins(%zero : f32) outs(%tmp : memref<2x4x3xf32>)
+  linalg.batch_matmul ins(%a, %b : memref<2x4x8xf32>, memref<2x8x3xf32>) outs(%tmp : memref<2x4x3xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<2x4x3xf32>)
+  linalg.batch_matmul ins(%a, %b : memref<2x4x8xf32>, memref<2x8x3xf32>) outs(%c : memref<2x4x3xf32>)
+  return %tmp : memref<2x4x3xf32>
+}
+
+// -----
+
+// Other element types and tensors stay linalg.
+// CHECK-LABEL: func.func @not_f32
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf64>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf16>, memref<4x4xf16>) outs(%{{.*}} : memref<4x4xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x4xf32>
+// CHECK-NOT: call
+func.func @not_f32(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %h: memref<4x4xf16>, %f: memref<4x4xf32>, %t: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  linalg.matmul ins(%a, %a : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+  linalg.matmul ins(%h, %h : memref<4x4xf16>, memref<4x4xf16>) outs(%f : memref<4x4xf32>)
+  %r = linalg.matmul ins(%t, %t : tensor<4x4xf32>, tensor<4x4xf32>) outs(%t : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %r : tensor<4x4xf32>
+}
+
+// -----
+
+// Conv: strides and dilations become i64 arguments (padding 0, groups 1).
+// CHECK-LABEL: func.func @conv
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : i64
+// CHECK: call @kiln_conv2d_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[C2]], %[[C1]], %[[C0]], %[[C0]], %[[C1]], %[[C3]], %[[C1]])
+// CHECK: call @kiln_conv2d_bias_f32
+// CHECK-NOT: linalg.conv
+// CHECK-NOT: linalg.broadcast
+// CHECK: func.func private @kiln_conv2d_f32({{.*}}, i64, i64, i64, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
+func.func @conv(%x: memref<1x3x9x12xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x4x6xf32>, %bias: memref<4xf32>, %z: memref<1x4x4x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x4x4x6xf32>)
+  linalg.conv_2d_nchw_fchw {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[1, 3]> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x9x12xf32>, memref<4x3x3x3xf32>) outs(%y : memref<1x4x4x6xf32>)
+  linalg.broadcast ins(%bias : memref<4xf32>) outs(%z : memref<1x4x4x6xf32>) dimensions = [0, 2, 3]
+  linalg.conv_2d_nchw_fchw {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[1, 3]> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x9x12xf32>, memref<4x3x3x3xf32>) outs(%z : memref<1x4x4x6xf32>)
+  return
+}
+
+// -----
+
+// A conv that accumulates into existing contents has no kernel: it stays.
+// CHECK-LABEL: func.func @conv_accumulate
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: call
+func.func @conv_accumulate(%x: memref<1x3x5x5xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x3x3xf32>) {
+  linalg.conv_2d_nchw_fchw ins(%x, %w : memref<1x3x5x5xf32>, memref<4x3x3x3xf32>) outs(%y : memref<1x4x3x3xf32>)
+  return
+}
+
+// -----
+
+// kiln-to-linalg's forms: the bias seeded by a linalg.generic, and groups > 1
+// as conv_2d_ngchw_gfchw over expand_shape views of the NCHW/OIHW buffers.
+// CHECK-LABEL: func.func @conv_generic_bias_grouped
+// CHECK-SAME: (%[[X:.*]]: memref<1x4x6x6xf32>, %[[W:.*]]: memref<6x2x3x3xf32>, %[[BIAS:.*]]: memref<6xf32>, %[[Y:.*]]: memref<1x6x4x4xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK-DAG: %[[CX:.*]] = memref.cast %[[X]] : memref<1x4x6x6xf32> to
+// CHECK-DAG: %[[CW:.*]] = memref.cast %[[W]] : memref<6x2x3x3xf32> to
+// CHECK-DAG: %[[CB:.*]] = memref.cast %[[BIAS]] : memref<6xf32> to
+// CHECK-DAG: %[[CY:.*]] = memref.cast %[[Y]] : memref<1x6x4x4xf32> to
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK-DAG: %[[TWO:.*]] = arith.constant 2 : i64
+// CHECK: call @kiln_conv2d_bias_f32(%[[CX]], %[[CW]], %[[CB]], %[[CY]], %[[ONE]], %[[ONE]], %[[ZERO]], %[[ZERO]], %[[ONE]], %[[ONE]], %[[TWO]])
+// CHECK-NOT: linalg.conv
+#bias = affine_map<(d0, d1, d2, d3) -> (d1)>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_generic_bias_grouped(%x: memref<1x4x6x6xf32>, %w: memref<6x2x3x3xf32>, %bias: memref<6xf32>, %y: memref<1x6x4x4xf32>) {
+  linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : memref<6xf32>) outs(%y : memref<1x6x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %gx = memref.expand_shape %x [[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 6, 6] : memref<1x4x6x6xf32> into memref<1x2x2x6x6xf32>
+  %gw = memref.expand_shape %w [[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3] : memref<6x2x3x3xf32> into memref<2x3x2x3x3xf32>
+  %gy = memref.expand_shape %y [[0], [1, 2], [3], [4]] output_shape [1, 2, 3, 4, 4] : memref<1x6x4x4xf32> into memref<1x2x3x4x4xf32>
+  linalg.conv_2d_ngchw_gfchw {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+    ins(%gx, %gw : memref<1x2x2x6x6xf32>, memref<2x3x2x3x3xf32>) outs(%gy : memref<1x2x3x4x4xf32>)
+  return
+}
+
+// -----
+
+// What kiln-to-linalg and bufferization make of conv2d with padding [1, 1],
+// groups 2 and a bias: the zero-padded copy of the input is dropped (the
+// kernel pads), the grouped output gets a 4-D view, the bias its 1-D source.
+// CHECK-LABEL: func.func @conv_padded_grouped
+// CHECK-SAME: (%[[X:.*]]: memref<2x8x16x16xf32>, %[[W:.*]]: memref<12x4x3x3xf32>, %[[BIAS:.*]]: memref<12xf32>
+// CHECK-NOT: linalg.map
+// CHECK-NOT: memref.alloc() {{.*}} : memref<2x8x18x18xf32>
+// CHECK: %[[ALLOC:.*]] = memref.alloc() {{.*}} : memref<2x2x6x8x8xf32>
+// CHECK: %[[OUT:.*]] = memref.collapse_shape %[[ALLOC]] {{\[}}[0], [1, 2], [3], [4]]
+// CHECK-DAG: %[[CX:.*]] = memref.cast %[[X]] : memref<2x8x16x16xf32>
+// CHECK-DAG: %[[CW:.*]] = memref.cast %[[W]] : memref<12x4x3x3xf32>
+// CHECK-DAG: %[[CB:.*]] = memref.cast %[[BIAS]] : memref<12xf32>
+// CHECK-DAG: %[[CO:.*]] = memref.cast %[[OUT]] : memref<2x12x8x8xf32>
+// CHECK-DAG: %[[TWO:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK: call @kiln_conv2d_bias_f32(%[[CX]], %[[CW]], %[[CB]], %[[CO]], %[[TWO]], %[[TWO]], %[[ONE]], %[[ONE]], %[[ONE]], %[[ONE]], %[[TWO]])
+// CHECK-NOT: linalg.conv
+// CHECK-NOT: linalg.generic
+// CHECK: memref.copy %{{.*}}, %{{.*}} : memref<2x12x8x8xf32> to memref<2x12x8x8xf32>
+#bias2 = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2)>
+#id5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+func.func @conv_padded_grouped(%arg0: memref<2x8x16x16xf32>, %arg1: memref<12x4x3x3xf32>, %arg2: memref<12xf32>, %arg3: memref<2x12x8x8xf32>) {
+  %cst = arith.constant 0.000000e+00 : f32
+  %alloc = memref.alloc() {alignment = 64 : i64} : memref<2x8x18x18xf32>
+  linalg.map outs(%alloc : memref<2x8x18x18xf32>)
+    () {
+      linalg.yield %cst : f32
+    }
+  %subview = memref.subview %alloc[0, 0, 1, 1] [2, 8, 16, 16] [1, 1, 1, 1] : memref<2x8x18x18xf32> to memref<2x8x16x16xf32, strided<[2592, 324, 18, 1], offset: 19>>
+  memref.copy %arg0, %subview : memref<2x8x16x16xf32> to memref<2x8x16x16xf32, strided<[2592, 324, 18, 1], offset: 19>>
+  %expand_shape = memref.expand_shape %arg2 [[0, 1]] output_shape [2, 6] : memref<12xf32> into memref<2x6xf32>
+  %alloc_0 = memref.alloc() {alignment = 64 : i64} : memref<2x2x6x8x8xf32>
+  linalg.generic {indexing_maps = [#bias2, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%expand_shape : memref<2x6xf32>) outs(%alloc_0 : memref<2x2x6x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %expand_shape_1 = memref.expand_shape %alloc [[0], [1, 2], [3], [4]] output_shape [2, 2, 4, 18, 18] : memref<2x8x18x18xf32> into memref<2x2x4x18x18xf32>
+  %expand_shape_2 = memref.expand_shape %arg1 [[0, 1], [2], [3], [4]] output_shape [2, 6, 4, 3, 3] : memref<12x4x3x3xf32> into memref<2x6x4x3x3xf32>
+  linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%expand_shape_1, %expand_shape_2 : memref<2x2x4x18x18xf32>, memref<2x6x4x3x3xf32>) outs(%alloc_0 : memref<2x2x6x8x8xf32>)
+  %collapse_shape = memref.collapse_shape %alloc_0 [[0], [1, 2], [3], [4]] : memref<2x2x6x8x8xf32> into memref<2x12x8x8xf32>
+  memref.copy %collapse_shape, %arg3 : memref<2x12x8x8xf32> to memref<2x12x8x8xf32>
+  memref.dealloc %alloc : memref<2x8x18x18xf32>
+  memref.dealloc %alloc_0 : memref<2x2x6x8x8xf32>
+  return
+}
+
+// -----
+
+// The padded buffer is written again after the copy: the padding stays.
+// CHECK-LABEL: func.func @conv_pad_clobbered
+// CHECK: linalg.fill
+// CHECK: memref.copy
+// CHECK: linalg.fill
+// CHECK-DAG: %[[S:.*]] = arith.constant 1 : i64
+// CHECK-DAG: %[[P:.*]] = arith.constant 0 : i64
+// CHECK: call @kiln_conv2d_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[S]], %[[P]], %[[P]], %[[S]], %[[S]], %[[S]])
+func.func @conv_pad_clobbered(%x: memref<1x1x4x4xf32>, %w: memref<1x1x3x3xf32>, %y: memref<1x1x4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %padded = memref.alloc() : memref<1x1x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%padded : memref<1x1x6x6xf32>)
+  %interior = memref.subview %padded[0, 0, 1, 1] [1, 1, 4, 4] [1, 1, 1, 1] : memref<1x1x6x6xf32> to memref<1x1x4x4xf32, strided<[36, 36, 6, 1], offset: 7>>
+  memref.copy %x, %interior : memref<1x1x4x4xf32> to memref<1x1x4x4xf32, strided<[36, 36, 6, 1], offset: 7>>
+  linalg.fill ins(%one : f32) outs(%x : memref<1x1x4x4xf32>)
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x1x4x4xf32>)
+  linalg.conv_2d_nchw_fchw ins(%padded, %w : memref<1x1x6x6xf32>, memref<1x1x3x3xf32>) outs(%y : memref<1x1x4x4xf32>)
+  memref.dealloc %padded : memref<1x1x6x6xf32>
+  return
+}
