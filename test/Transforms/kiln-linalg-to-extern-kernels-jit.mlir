@@ -1,10 +1,10 @@
 // Compiles kiln functions through the JIT with the extern kernels and checks them against NumPy (float64).
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python %S/Inputs/extern_kernels_ref.py gen %t
-// RUN: env KILN_DUMP_IR=%t/dump kiln-run %s --entry mm --input %t/mm.0.npy --input %t/mm.1.npy --output %t/mm.out.npy
-// RUN: env KILN_DUMP_IR=%t/dump kiln-run %s --entry bmm --input %t/bmm.0.npy --input %t/bmm.1.npy --output %t/bmm.out.npy
-// RUN: env KILN_DUMP_IR=%t/dump kiln-run %s --entry conv_grouped --input %t/conv_grouped.0.npy --input %t/conv_grouped.1.npy --input %t/conv_grouped.2.npy --output %t/conv_grouped.out.npy
-// RUN: env KILN_DUMP_IR=%t/dump kiln-run %s --entry conv_dilated --input %t/conv_dilated.0.npy --input %t/conv_dilated.1.npy --output %t/conv_dilated.out.npy
+// RUN: env KILN_CACHE=0 KILN_DUMP_IR=%t/dump kiln-run %s --entry mm --input %t/mm.0.npy --input %t/mm.1.npy --output %t/mm.out.npy
+// RUN: env KILN_CACHE=0 KILN_DUMP_IR=%t/dump kiln-run %s --entry bmm --input %t/bmm.0.npy --input %t/bmm.1.npy --output %t/bmm.out.npy
+// RUN: env KILN_CACHE=0 KILN_DUMP_IR=%t/dump kiln-run %s --entry conv_grouped --input %t/conv_grouped.0.npy --input %t/conv_grouped.1.npy --input %t/conv_grouped.2.npy --output %t/conv_grouped.out.npy
+// RUN: env KILN_CACHE=0 KILN_DUMP_IR=%t/dump kiln-run %s --entry conv_dilated --input %t/conv_dilated.0.npy --input %t/conv_dilated.1.npy --output %t/conv_dilated.out.npy
 // RUN: %python %S/Inputs/extern_kernels_ref.py check %t | FileCheck %s --check-prefix=MATCH
 // RUN: cat %t/dump/*/02-bufferized.mlir | FileCheck %s
 //
