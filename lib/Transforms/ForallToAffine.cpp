@@ -22,10 +22,12 @@ using namespace mlir;
 namespace {
 
 // Small statically shaped buffers allocated and freed in each iteration
-// (a row's max and sum) go on the stack instead of through malloc/free.
+// (a row's max and sum, a row of exponentials) go on the stack instead of
+// through malloc/free.
 // True when any was moved.
 bool promoteSmallAllocs(RewriterBase &rewriter, Block *body) {
-  constexpr int64_t kMaxBytes = 1024;
+  // Within an alloca_scope per iteration; OpenMP workers have 4 MB stacks.
+  constexpr int64_t kMaxBytes = 64 * 1024;
   bool promoted = false;
   for (auto alloc : llvm::make_early_inc_range(body->getOps<memref::AllocOp>())) {
     MemRefType type = alloc.getType();

@@ -42,6 +42,17 @@ unsigned bodySize(linalg::GenericOp op) {
   return op.getBody()->getOperations().size() - 1;
 }
 
+// exp, tanh, erf, log... each become a polynomial of a dozen vector ops:
+// computing one once per element and reading it twice (from a row buffer in
+// cache, once kiln-fuse-rows has tiled the nest) beats recomputing it.
+bool hasTranscendental(linalg::GenericOp op) {
+  return llvm::any_of(op.getBody()->getOperations(), [](Operation &inner) {
+    return isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
+               math::Log1pOp, math::Log2Op, math::TanhOp, math::ErfOp,
+               math::SinOp, math::CosOp, math::PowFOp, math::AtanOp>(inner);
+  });
+}
+
 } // namespace
 
 namespace kiln {
@@ -66,7 +77,7 @@ struct FuseElementwisePass
       if (producer->hasOneUse())
         return true;
       auto generic = dyn_cast<linalg::GenericOp>(producer);
-      if (!generic || bodySize(generic) > maxOps)
+      if (!generic || bodySize(generic) > maxOps || hasTranscendental(generic))
         return false;
       for (OpOperand &use : producer->getUses()) {
         auto user = dyn_cast<linalg::GenericOp>(use.getOwner());

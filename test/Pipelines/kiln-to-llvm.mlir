@@ -8,19 +8,22 @@
 // parallel loop over rows; everything vectorizes (erf and exp as
 // polynomials) and the big nests run under OpenMP.
 
-// Unit dims dropped, the max, the sum with x - max and exp fused in, and the
-// output nest with exp recomputed, all inside one scf.forall over rows.
+// Unit dims dropped: the max, exp(x - max) computed once into a row buffer,
+// the sum and the output nest reading it, all inside one scf.forall over rows.
 // LINALG-LABEL: func.func @softmax
 // LINALG-NOT: kiln.
 // LINALG: scf.forall (%{{.+}}) in (256)
 // LINALG: linalg.generic {{.*}}iterator_types = ["parallel"]
 // LINALG: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
 // LINALG: arith.maximumf
-// LINALG: linalg.fill
-// LINALG: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
-// LINALG: math.exp
 // LINALG: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
 // LINALG: math.exp
+// LINALG: linalg.generic {{.*}}iterator_types = ["parallel"]
+// LINALG: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// LINALG-NOT: math.exp
+// LINALG: arith.addf
+// LINALG: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// LINALG-NOT: math.exp
 // LINALG: arith.divf
 // LINALG: scf.forall.in_parallel
 // LINALG-NOT: linalg.generic
@@ -31,6 +34,8 @@
 // CHECK-NOT: kiln.
 // CHECK-LABEL: llvm.func @softmax(
 // CHECK: omp.parallel
+// CHECK: llvm.intr.stacksave
+// CHECK: llvm.alloca
 // CHECK: llvm.intr.vector.reduce.fmaximum
 // CHECK-NOT: omp.parallel
 // CHECK: llvm.intr.vector.reduce.fadd

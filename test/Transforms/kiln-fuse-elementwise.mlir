@@ -57,18 +57,40 @@ func.func @bias_relu(%x: tensor<32x256xf32>, %b: tensor<256xf32>) -> tensor<32x2
 
 // -----
 
-// exp has two users that can both absorb it: it is recomputed in each and
-// its own loop nest disappears (2 nests, not 3).
+// A cheap producer (x * x) has two users that can both absorb it: it is
+// recomputed in each and its own loop nest disappears (2 nests, not 3).
 // CHECK-LABEL: func.func @multi_user
 // CHECK: linalg.generic
-// CHECK: math.exp
+// CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK: linalg.generic
-// CHECK: math.exp
+// CHECK: arith.mulf
 // CHECK: arith.mulf
 // CHECK-NOT: linalg.generic
 // CHECK: return
 func.func @multi_user(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (tensor<1024xf32>, tensor<1024xf32>) {
+  %e = arith.mulf %x, %x : tensor<1024xf32>
+  %a = arith.addf %e, %y : tensor<1024xf32>
+  %m = arith.mulf %e, %y : tensor<1024xf32>
+  return %a, %m : tensor<1024xf32>, tensor<1024xf32>
+}
+
+// -----
+
+// exp becomes a polynomial of a dozen ops: with two users it keeps its own
+// nest, computed once and read twice (3 nests), rather than recomputed.
+// CHECK-LABEL: func.func @multi_user_transcendental
+// CHECK: linalg.generic
+// CHECK: math.exp
+// CHECK: linalg.generic
+// CHECK-NOT: math.exp
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK-NOT: math.exp
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @multi_user_transcendental(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (tensor<1024xf32>, tensor<1024xf32>) {
   %e = math.exp %x : tensor<1024xf32>
   %a = arith.addf %e, %y : tensor<1024xf32>
   %m = arith.mulf %e, %y : tensor<1024xf32>
@@ -92,21 +114,23 @@ func.func @escaping_producer(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (ten
 // -----
 
 // Softmax over rows, as the Kiln lowering writes it (linalg.reduce and
-// broadcasts). The row max and row sum stay reductions; x - max and exp fuse
-// into the sum, and exp is recomputed in the division: 3 nests (max, sum,
-// divide) plus the 2 fills of the accumulators, from 8 ops.
+// broadcasts). The row max and row sum stay reductions; x - max fuses into
+// exp, which has two users (sum and division) and is computed once: 4 nests
+// (max, exp, sum, divide) plus the 2 fills of the accumulators, from 8 ops.
+// kiln-fuse-rows then runs all of them in one loop over rows.
 // CHECK-LABEL: func.func @softmax
 // CHECK: linalg.fill
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
 // CHECK: arith.maximumf
-// CHECK: linalg.fill
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
-// CHECK: arith.subf
-// CHECK: math.exp
-// CHECK: arith.addf
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
 // CHECK: arith.subf
 // CHECK: math.exp
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK-NOT: math.exp
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK-NOT: math.exp
 // CHECK: arith.divf
 // CHECK-NOT: linalg.{{generic|fill}}
 // CHECK: return
