@@ -18,6 +18,7 @@ from numerics_support import (  # noqa: F401  (private_cache: a module-scoped au
     as_elem,
     case_id,
     check,
+    compiled,
     f64,
     private_cache,
     rand,
@@ -516,3 +517,35 @@ def test_bf16_maximum_minimum_nan():
     fn.op(f"kiln.minimum %a0, %a1 : {t}, {t}", t)
     mx, mn = run(fn, [a, b], ["bf16", "bf16"], vectorize=True)
     assert np.isnan(mx).all() and np.isnan(mn).all(), (mx, mn)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Composites that kiln-fuse-rows runs as one row loop (test/Pipelines/fusion-backward.mlir shows the fusion).
+
+ROWS = (263, 271)  # above the row fusion's and the parallel loops' size thresholds, not a multiple of 16
+
+
+def softmax_source(t, r, backward):
+    """Softmax over rows, or its backward dx = y * (dy - sum(dy * y)); only the last value is returned,
+    so nothing escapes the row loop."""
+    lines = [f"%m = kiln.reduce max %x dims [1] keepdim : {t}", f"%s = kiln.sub %x, %m : {t}, {r}",
+             f"%e = kiln.exp %s : {t}", f"%z = kiln.reduce sum %e dims [1] keepdim : {t}",
+             f"%y = kiln.div %e, %z : {t}, {r}"]
+    if backward:
+        lines += [f"%p = kiln.mul %dy, %y : {t}, {t}", f"%ps = kiln.reduce sum %p dims [1] keepdim : {t}",
+                  f"%d = kiln.sub %dy, %ps : {t}, {r}", f"%out = kiln.mul %y, %d : {t}, {t}"]
+    out = "%out" if backward else "%y"
+    body = "\n  ".join(lines)
+    return f"func.func @f(%x: {t}, %dy: {t}) -> {t} {{\n  {body}\n  return {out} : {t}\n}}\n"
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
+def test_softmax_fused_by_rows(backward):
+    x, dy = rand(ROWS, "f32", seed=41), rand(ROWS, "f32", seed=42)
+    f = compiled(softmax_source(ty(ROWS, "f32"), ty((ROWS[0], 1), "f32"), backward))
+    (got,) = f(kiln.from_numpy(x), kiln.from_numpy(dy))
+    x64, dy64 = f64(x), f64(dy)
+    ex = np.exp(x64 - x64.max(axis=1, keepdims=True))
+    y = ex / ex.sum(axis=1, keepdims=True)
+    ref = y * (dy64 - (dy64 * y).sum(axis=1, keepdims=True)) if backward else y
+    np.testing.assert_allclose(got.numpy(), ref, rtol=1e-5, atol=1e-7)
