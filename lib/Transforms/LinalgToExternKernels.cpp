@@ -215,6 +215,96 @@ std::optional<Padding> matchPadding(Value padded, Operation *conv) {
   return padding;
 }
 
+// The elementwise epilogue of a 2-D matmul into `c`: a linalg.generic that
+// reads `c` (identity map) and a bias[N] (map (i, j) -> (j)), in either
+// order, and writes `addf(c, bias)` (either operand order), optionally
+// followed by `maximumf(., 0.0)` (either order), to an identity-mapped output
+// that is neither `a` nor `b`. kiln-fuse-elementwise leaves `relu(x @ w + b)`
+// in this form.
+struct BiasEpilogue {
+  linalg::GenericOp generic;
+  Value bias, out;
+  bool relu = false;
+};
+
+// The buffer a view is taken of, through view-like ops.
+Value rootBuffer(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+std::optional<BiasEpilogue> matchBiasEpilogue(Operation *matmul, Value a,
+                                              Value b, Value c) {
+  // The generic must be the next op that touches memory after the matmul.
+  linalg::GenericOp generic;
+  for (Operation *next = matmul->getNextNode(); next;
+       next = next->getNextNode()) {
+    if (isPureOrAlloc(next))
+      continue;
+    generic = dyn_cast<linalg::GenericOp>(next);
+    break;
+  }
+  if (!generic || generic.getNumDpsInputs() != 2 ||
+      generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
+      generic.getNumParallelLoops() != 2 || generic.getNumResults() != 0)
+    return std::nullopt;
+  MLIRContext *ctx = generic.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap rowBroadcast =
+      AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  Value out = generic.getDpsInits()[0];
+  if (maps[2] != identity || !isF32Memref(out, 2))
+    return std::nullopt;
+  // Which input is the matmul result and which the bias.
+  int cIndex = -1;
+  for (int i = 0; i < 2; ++i)
+    if (generic.getDpsInputs()[i] == c && maps[i] == identity &&
+        maps[1 - i] == rowBroadcast)
+      cIndex = i;
+  if (cIndex < 0)
+    return std::nullopt;
+  Value bias = generic.getDpsInputs()[1 - cIndex];
+  if (!isF32Memref(bias, 1))
+    return std::nullopt;
+  // The kernel reads a and b while it writes out.
+  Value outRoot = rootBuffer(out);
+  if (outRoot == rootBuffer(a) || outRoot == rootBuffer(b))
+    return std::nullopt;
+
+  Block *body = generic.getBody();
+  Value cArg = body->getArgument(cIndex),
+        biasArg = body->getArgument(1 - cIndex);
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  // addf, an optional maximumf, and the yield: nothing else in the body.
+  if (yield.getNumOperands() != 1 || body->getOperations().size() > 3 ||
+      !body->getArgument(2).use_empty())
+    return std::nullopt;
+  bool relu = false;
+  Value sum = yield.getOperand(0);
+  if (auto max = sum.getDefiningOp<arith::MaximumFOp>()) {
+    Value lhs = max.getLhs(), rhs = max.getRhs();
+    if (matchPattern(rhs, m_AnyZeroFloat()))
+      sum = lhs;
+    else if (matchPattern(lhs, m_AnyZeroFloat()))
+      sum = rhs;
+    else
+      return std::nullopt;
+    if (!sum.hasOneUse())
+      return std::nullopt;
+    relu = true;
+  }
+  auto add = sum.getDefiningOp<arith::AddFOp>();
+  if (!add || add->getBlock() != body ||
+      body->getOperations().size() != (relu ? 3u : 2u))
+    return std::nullopt;
+  if (!((add.getLhs() == cArg && add.getRhs() == biasArg) ||
+        (add.getLhs() == biasArg && add.getRhs() == cArg)))
+    return std::nullopt;
+  return BiasEpilogue{generic, bias, out, relu};
+}
+
 class ExternKernelRewriter {
 public:
   explicit ExternKernelRewriter(ModuleOp module) : module_(module) {}
@@ -226,6 +316,9 @@ public:
     Initializer init = findInitializer(op, c, {rank - 1});
     if (init.kind == Initializer::Bias && rank != 2)
       init = {};
+    if (rank == 2 && init.kind == Initializer::Zero &&
+        rewriteMatmulEpilogue(op, a, b, c, init))
+      return;
     std::string name = rank == 2 ? "kiln_matmul" : "kiln_batch_matmul";
     name += init.kind == Initializer::None   ? "_acc_f32"
             : init.kind == Initializer::Bias ? "_bias_f32"
@@ -314,6 +407,50 @@ public:
   }
 
 private:
+  // A zero-initialized 2-D matmul into `c` followed by a bias (+ ReLU)
+  // epilogue generic becomes one kiln_matmul_bias[_relu]_f32 call writing the
+  // generic's output. `c` is either that output itself, or an allocation
+  // nothing else uses (then erased with its deallocation).
+  bool rewriteMatmulEpilogue(Operation *op, Value a, Value b, Value c,
+                             const Initializer &init) {
+    std::optional<BiasEpilogue> epilogue = matchBiasEpilogue(op, a, b, c);
+    if (!epilogue)
+      return false;
+    SmallVector<Operation *> deadBuffer;
+    if (epilogue->out != c) {
+      auto alloc = c.getDefiningOp<memref::AllocOp>();
+      if (!alloc)
+        return false;
+      for (Operation *user : alloc->getUsers()) {
+        if (user == op || user == init.op || user == epilogue->generic)
+          continue;
+        if (!isa<memref::DeallocOp>(user))
+          return false;
+        deadBuffer.push_back(user);
+      }
+      deadBuffer.push_back(alloc);
+    }
+    // The call goes where the generic was: the bias and the output are
+    // defined there, and nothing between the matmul and the generic touches
+    // memory.
+    OpBuilder builder(epilogue->generic);
+    Location loc = op->getLoc();
+    SmallVector<Value> args = {castToDynamic(builder, loc, a),
+                               castToDynamic(builder, loc, b),
+                               castToDynamic(builder, loc, epilogue->bias),
+                               castToDynamic(builder, loc, epilogue->out)};
+    if (!emitCall(builder, loc,
+                  epilogue->relu ? "kiln_matmul_bias_relu_f32"
+                                 : "kiln_matmul_bias_f32",
+                  args, epilogue->generic))
+      return false;
+    op->erase();
+    init.op->erase();
+    for (Operation *dead : deadBuffer)
+      dead->erase();
+    return true;
+  }
+
   // True when nothing between `first` (exclusive) and `last` writes memory
   // except `initializer`: the padded copy's source is still what it was.
   static bool onlyInitializerBetween(Operation *first, Operation *last,

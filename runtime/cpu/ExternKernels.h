@@ -21,6 +21,10 @@ void _mlir_ciface_kiln_matmul_f32(void *a, void *b, void *c);
 void _mlir_ciface_kiln_matmul_acc_f32(void *a, void *b, void *c);
 // C[M,N] = A @ B + bias[N], the bias fused into the matmul.
 void _mlir_ciface_kiln_matmul_bias_f32(void *a, void *b, void *bias, void *c);
+// C[M,N] = max(A @ B + bias[N], 0), the bias and the ReLU fused into the
+// matmul (a oneDNN eltwise_relu post-op).
+void _mlir_ciface_kiln_matmul_bias_relu_f32(void *a, void *b, void *bias,
+                                            void *c);
 // C[B,M,N] = A[B,M,K] @ B[B,K,N], overwritten or accumulated.
 void _mlir_ciface_kiln_batch_matmul_f32(void *a, void *b, void *c);
 void _mlir_ciface_kiln_batch_matmul_acc_f32(void *a, void *b, void *c);

@@ -1,14 +1,18 @@
-// Matmul and batch matmul on oneDNN, with overwrite, accumulate and fused-bias
-// variants.
+// Matmul and batch matmul on oneDNN, with overwrite, accumulate, fused-bias
+// and fused bias + ReLU variants.
 #include "runtime/core/Error.h"
 #include "runtime/cpu/DnnlSupport.h"
 #include "runtime/cpu/ExternKernels.h"
+
+#include <cmath>
 
 using kiln::cpu::Operand;
 
 namespace {
 
-enum class Epilogue : int64_t { None, Accumulate, Bias };
+enum class Epilogue : int64_t { None, Accumulate, Bias, BiasRelu };
+
+bool hasRelu(Epilogue epilogue) { return epilogue == Epilogue::BiasRelu; }
 
 struct MatmulShape {
   int64_t batch, m, k, n;
@@ -59,6 +63,9 @@ void fallbackMatmul(const Operand &a, const Operand &b, const Operand &c,
           sum += out;
         if (bias)
           sum += bias->data[j * bias->strides[0]];
+        // max(x, 0) as arith.maximumf computes it: NaN propagates.
+        if (hasRelu(epilogue) && !(sum >= 0) && !std::isnan(sum))
+          sum = 0;
         out = static_cast<float>(sum);
       }
     }
@@ -76,6 +83,11 @@ kiln::cpu::CachedPrimitive createMatmul(const Operand &a, const Operand &b,
   if (epilogue == Epilogue::Accumulate) {
     dnnl::post_ops postOps;
     postOps.append_sum(1.f);
+    attr.set_post_ops(postOps);
+  } else if (hasRelu(epilogue)) {
+    // dst = max(A @ B + bias, 0): alpha 0 is the plain ReLU.
+    dnnl::post_ops postOps;
+    postOps.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
     attr.set_post_ops(postOps);
   }
 
@@ -120,7 +132,9 @@ void matmul(const char *kernel, int64_t rank, void *aDesc, void *bDesc,
       fallbackMatmul(a, b, c, biasPtr, epilogue, shape);
       return;
     }
-    std::vector<int64_t> key = {0, rank, static_cast<int64_t>(epilogue)};
+    // The epilogue and the post-op (ReLU or not) select distinct primitives.
+    std::vector<int64_t> key = {0, rank, static_cast<int64_t>(epilogue),
+                                hasRelu(epilogue) ? 1 : 0};
     kiln::cpu::appendLayout(key, a);
     kiln::cpu::appendLayout(key, b);
     kiln::cpu::appendLayout(key, c);
@@ -155,6 +169,11 @@ extern "C" void _mlir_ciface_kiln_matmul_acc_f32(void *a, void *b, void *c) {
 extern "C" void _mlir_ciface_kiln_matmul_bias_f32(void *a, void *b, void *bias,
                                                   void *c) {
   matmul("kiln_matmul_bias_f32", 2, a, b, bias, c, Epilogue::Bias);
+}
+
+extern "C" void _mlir_ciface_kiln_matmul_bias_relu_f32(void *a, void *b,
+                                                       void *bias, void *c) {
+  matmul("kiln_matmul_bias_relu_f32", 2, a, b, bias, c, Epilogue::BiasRelu);
 }
 
 extern "C" void _mlir_ciface_kiln_batch_matmul_f32(void *a, void *b, void *c) {

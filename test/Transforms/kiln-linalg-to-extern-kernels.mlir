@@ -239,3 +239,141 @@ func.func @conv_pad_clobbered(%x: memref<1x1x4x4xf32>, %w: memref<1x1x3x3xf32>, 
   memref.dealloc %padded : memref<1x1x6x6xf32>
   return
 }
+
+// -----
+
+// relu(x @ w + b) as kiln-fuse-elementwise and bufferization leave it: a
+// zero-filled matmul, then one generic adding the row-broadcast bias and
+// taking max(., 0), written in place. One fused call replaces both.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @matmul_bias_relu_inplace
+// CHECK-SAME: (%[[A:.*]]: memref<5x8xf32>, %[[B:.*]]: memref<8x6xf32>, %[[BIAS:.*]]: memref<6xf32>, %[[C:.*]]: memref<5x6xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: linalg.matmul
+// CHECK-DAG: %[[CA:.*]] = memref.cast %[[A]]
+// CHECK-DAG: %[[CB:.*]] = memref.cast %[[B]]
+// CHECK-DAG: %[[CBIAS:.*]] = memref.cast %[[BIAS]]
+// CHECK-DAG: %[[CC:.*]] = memref.cast %[[C]]
+// CHECK: call @kiln_matmul_bias_relu_f32(%[[CA]], %[[CB]], %[[CBIAS]], %[[CC]])
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// CHECK: func.func private @kiln_matmul_bias_relu_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+func.func @matmul_bias_relu_inplace(%a: memref<5x8xf32>, %b: memref<8x6xf32>, %bias: memref<6xf32>, %c: memref<5x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<5x6xf32>)
+  linalg.matmul ins(%a, %b : memref<5x8xf32>, memref<8x6xf32>) outs(%c : memref<5x6xf32>)
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%c, %bias : memref<5x6xf32>, memref<6xf32>) outs(%c : memref<5x6xf32>) {
+  ^bb0(%in: f32, %b_in: f32, %out: f32):
+    %s = arith.addf %in, %b_in : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// The same with the operands the other way round (bias first, addf(b, c),
+// maximumf(0, .)) and the matmul into a temporary: the call writes the
+// generic's output and the temporary's alloc and dealloc go.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @matmul_bias_relu_temporary
+// CHECK-SAME: (%[[A:.*]]: memref<5x8xf32>, %[[B:.*]]: memref<8x6xf32>, %[[BIAS:.*]]: memref<6xf32>, %[[OUT:.*]]: memref<5x6xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[CO:.*]] = memref.cast %[[OUT]]
+// CHECK: call @kiln_matmul_bias_relu_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[CO]])
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+func.func @matmul_bias_relu_temporary(%a: memref<5x8xf32>, %b: memref<8x6xf32>, %bias: memref<6xf32>, %out: memref<5x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<5x6xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<5x6xf32>)
+  linalg.matmul ins(%a, %b : memref<5x8xf32>, memref<8x6xf32>) outs(%c : memref<5x6xf32>)
+  linalg.generic {indexing_maps = [#row, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%bias, %c : memref<6xf32>, memref<5x6xf32>) outs(%out : memref<5x6xf32>) {
+  ^bb0(%b_in: f32, %in: f32, %o: f32):
+    %s = arith.addf %b_in, %in : f32
+    %r = arith.maximumf %zero, %s : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %c : memref<5x6xf32>
+  return
+}
+
+// -----
+
+// A bias add alone becomes the fused-bias kernel.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @matmul_bias_epilogue
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: linalg.matmul
+// CHECK: call @kiln_matmul_bias_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: kiln_matmul_bias_relu_f32
+func.func @matmul_bias_epilogue(%a: memref<5x8xf32>, %b: memref<8x6xf32>, %bias: memref<6xf32>, %c: memref<5x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<5x6xf32>)
+  linalg.matmul ins(%a, %b : memref<5x8xf32>, memref<8x6xf32>) outs(%c : memref<5x6xf32>)
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%c, %bias : memref<5x6xf32>, memref<6xf32>) outs(%c : memref<5x6xf32>) {
+  ^bb0(%in: f32, %b_in: f32, %out: f32):
+    %s = arith.addf %in, %b_in : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Not an epilogue the kernels compute: max(., 1.0), a column-broadcast bias
+// (map (i, j) -> (i)), and a temporary read again later. The matmuls become
+// plain calls and the generics stay.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+#col = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @matmul_epilogue_not_matched
+// CHECK: call @kiln_matmul_f32
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+// CHECK: call @kiln_matmul_f32
+// CHECK: linalg.generic
+// CHECK: memref.alloc
+// CHECK: call @kiln_matmul_f32
+// CHECK: linalg.generic
+// CHECK: memref.copy
+// CHECK-NOT: kiln_matmul_bias
+func.func @matmul_epilogue_not_matched(%a: memref<6x8xf32>, %b: memref<8x6xf32>, %bias: memref<6xf32>, %c: memref<6x6xf32>, %d: memref<6x6xf32>, %e: memref<6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<6x6xf32>)
+  linalg.matmul ins(%a, %b : memref<6x8xf32>, memref<8x6xf32>) outs(%c : memref<6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%c, %bias : memref<6x6xf32>, memref<6xf32>) outs(%c : memref<6x6xf32>) {
+  ^bb0(%in: f32, %b_in: f32, %out: f32):
+    %s = arith.addf %in, %b_in : f32
+    %r = arith.maximumf %s, %one : f32
+    linalg.yield %r : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%d : memref<6x6xf32>)
+  linalg.matmul ins(%a, %b : memref<6x8xf32>, memref<8x6xf32>) outs(%d : memref<6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%d, %bias : memref<6x6xf32>, memref<6xf32>) outs(%d : memref<6x6xf32>) {
+  ^bb0(%in: f32, %b_in: f32, %out: f32):
+    %s = arith.addf %in, %b_in : f32
+    linalg.yield %s : f32
+  }
+  %t = memref.alloc() : memref<6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%t : memref<6x6xf32>)
+  linalg.matmul ins(%a, %b : memref<6x8xf32>, memref<8x6xf32>) outs(%t : memref<6x6xf32>)
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%t, %bias : memref<6x6xf32>, memref<6xf32>) outs(%e : memref<6x6xf32>) {
+  ^bb0(%in: f32, %b_in: f32, %out: f32):
+    %s = arith.addf %in, %b_in : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.copy %t, %d : memref<6x6xf32> to memref<6x6xf32>
+  memref.dealloc %t : memref<6x6xf32>
+  return
+}

@@ -205,6 +205,34 @@ def conv_ref(x, w, bias, stride, padding, dilation, groups):
     return out, absout
 
 
+
+def matmul_bias_relu_source(sx, sw):
+    """relu(x @ w + b) in Kiln IR, the bias broadcast over rows: with extern kernels the matmul, the bias and the
+    ReLU become one kiln_matmul_bias_relu_f32 call."""
+    tx, tw, tb, to = ty(sx, "f32"), ty(sw, "f32"), ty(sw[1:], "f32"), ty((sx[0], sw[1]), "f32")
+    return (f"func.func @f(%x: {tx}, %w: {tw}, %b: {tb}) -> {to} {{\n"
+            f"  %0 = kiln.matmul %x, %w : {tx}, {tw}\n"
+            f"  %1 = kiln.add %0, %b : {to}, {tb}\n"
+            f"  %2 = kiln.relu %1 : {to}\n"
+            f"  return %2 : {to}\n}}\n")
+
+
+@pytest.mark.parametrize("extern", [True, False], ids=["ext", "noext"])
+@pytest.mark.parametrize("sx,sw", [((33, 17), (17, 9)), ((1, 1), (1, 1)), ((280, 64), (64, 256))], ids=case_id)
+def test_matmul_bias_relu(sx, sw, extern):
+    x, w, b = rand(sx, "f32", seed=17), rand(sw, "f32", seed=18), rand(sw[1:], "f32", seed=19)
+    f = compiled(matmul_bias_relu_source(sx, sw), extern_kernels=extern)
+    (got,) = f(kiln.from_numpy(x), kiln.from_numpy(w), kiln.from_numpy(b))
+    pre = f64(x) @ f64(w) + f64(b)
+    scale = np.abs(f64(x)) @ np.abs(f64(w)) + np.abs(f64(b))
+    ref = np.maximum(pre, 0.0)
+    got = got.numpy()
+    assert got.shape == ref.shape
+    check_contraction(got, ref, "f32", sx[1], scale)
+    # The ReLU really clamps: negative pre-activations come out as exactly 0.
+    assert np.all(got[pre < -1e-3] == 0.0)
+
+
 # (input shape, weight shape, bias, stride, padding, dilation, groups)
 CONVS = [
     ((2, 3, 9, 11), (4, 3, 3, 3), True, (1, 1), (1, 1), (1, 1), 1),

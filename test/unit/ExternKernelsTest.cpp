@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -171,6 +172,63 @@ TEST(ExternKernelsTest, MatmulBias) {
   _mlir_ciface_kiln_matmul_bias_f32(ad.get(), bd.get(), biasd.get(), cd.get());
   ASSERT_EQ(kiln_rt_last_error(), nullptr);
   expectClose(c, expected, 1e-3);
+}
+
+// max(A @ B + bias, 0) through the eltwise_relu post-op, against a float64
+// reference; a transposed B and a strided output exercise the layouts, and a
+// second variant shares the cache without mixing up primitives.
+TEST(ExternKernelsTest, MatmulBiasRelu) {
+  Tensor a = randomTensor({13, 12}, 31);
+  Tensor b = randomTensor({11, 12}, 32).transpose(0, 1);
+  Tensor bias = randomTensor({11}, 33);
+  std::vector<double> expected = referenceMatmul(a, b);
+  int64_t negatives = 0, positives = 0;
+  for (int64_t i = 0; i < 13; ++i)
+    for (int64_t j = 0; j < 11; ++j) {
+      double &value = expected[i * 11 + j];
+      value += at(bias, {j});
+      (value < 0 ? negatives : positives) += 1;
+      value = std::max(value, 0.0);
+    }
+  // Both sides of the ReLU are exercised.
+  ASSERT_GT(negatives, 10);
+  ASSERT_GT(positives, 10);
+  Tensor wide = randomTensor({13, 22}, 34);
+  for (const Tensor &c :
+       {randomTensor({13, 11}, 35), wide.slice(1, 0, 22, 2)}) {
+    MemRefDescriptor ad = describe(a), bd = describe(b), biasd = describe(bias),
+                     cd = describe(c);
+    kiln_rt_clear_error();
+    _mlir_ciface_kiln_matmul_bias_relu_f32(ad.get(), bd.get(), biasd.get(),
+                                           cd.get());
+    ASSERT_EQ(kiln_rt_last_error(), nullptr) << kiln_rt_last_error();
+    expectClose(c, expected, 1e-4);
+  }
+  // The bias-only kernel on the same shapes gets its own primitive: negative
+  // values survive.
+  Tensor c = Tensor::empty({13, 11}, DType::Float32);
+  MemRefDescriptor ad = describe(a), bd = describe(b), biasd = describe(bias),
+                   cd = describe(c);
+  _mlir_ciface_kiln_matmul_bias_f32(ad.get(), bd.get(), biasd.get(), cd.get());
+  ASSERT_EQ(kiln_rt_last_error(), nullptr);
+  std::vector<double> biasOnly = referenceMatmul(a, b);
+  for (int64_t i = 0; i < 13; ++i)
+    for (int64_t j = 0; j < 11; ++j)
+      biasOnly[i * 11 + j] += at(bias, {j});
+  expectClose(c, biasOnly, 1e-4);
+  // K == 0 runs the fallback loop, which applies the ReLU too.
+  Tensor a0 = Tensor::empty({3, 0}, DType::Float32);
+  Tensor b0 = Tensor::empty({0, 11}, DType::Float32);
+  Tensor c0 = randomTensor({3, 11}, 36);
+  MemRefDescriptor a0d = describe(a0), b0d = describe(b0), c0d = describe(c0);
+  _mlir_ciface_kiln_matmul_bias_relu_f32(a0d.get(), b0d.get(), biasd.get(),
+                                         c0d.get());
+  ASSERT_EQ(kiln_rt_last_error(), nullptr) << kiln_rt_last_error();
+  std::vector<double> clamped;
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t j = 0; j < 11; ++j)
+      clamped.push_back(std::max<double>(at(bias, {j}), 0.0));
+  expectClose(c0, clamped, 0.0);
 }
 
 TEST(ExternKernelsTest, ShapeMismatchRecordsErrorAndLeavesOutput) {
