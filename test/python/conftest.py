@@ -46,3 +46,20 @@ def assert_matches(t, expected):
 @pytest.fixture(params=NUMPY_DTYPES, ids=lambda p: repr(p[0]))
 def dtype_pair(request):
     return request.param
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "prune(predicate): parameter combinations for which predicate(**params) is true are never generated "
+        "(a test matrix trimmed to the combinations that add coverage, not skipped tests)")
+
+
+def pytest_collection_modifyitems(config, items):
+    kept = []
+    for item in items:
+        marker = item.get_closest_marker("prune")
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        if marker is None or not marker.args[0](**params):
+            kept.append(item)
+    items[:] = kept

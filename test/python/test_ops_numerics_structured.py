@@ -23,7 +23,7 @@ from numerics_support import (  # noqa: F401  (private_cache: a module-scoped au
     private_cache,
     rand,
     run,
-    scalar_loops_only_for_some,
+    SCALAR_PATH_FOR_SOME,
     ty,
 )
 
@@ -89,11 +89,11 @@ def reduce_results(elem, shape, vectorize):
     return x, q, list(zip(cases, outs))
 
 
+@SCALAR_PATH_FOR_SOME
 @VEC
 @pytest.mark.parametrize("shape", REDUCE_SHAPES, ids=case_id)
 @pytest.mark.parametrize("elem", FLOATS + INTS + ["i1"])
 def test_reduce(elem, shape, vectorize):
-    scalar_loops_only_for_some(elem, vectorize)
     x, q, results = reduce_results(elem, shape, vectorize)
     for (kind, dims, keepdim, ref), got in results:
         what = f"{kind} dims {list(dims)} keepdim={keepdim}"
@@ -162,12 +162,13 @@ def check_contraction(got, ref, elem, k, scale):
     assert np.all(err <= bound), float(np.max(err / bound))
 
 
+# Beyond f32: the large shapes are not generated, and other option sets only for i32 and the 33x17 case.
+@pytest.mark.prune(lambda sa, sb, elem, vectorize, extern, **_: elem != "f32" and (
+    (sa, sb) in MATMULS[5:] or (elem != "i32" and not (vectorize and extern) and sa != (33, 17))))
 @OPTIONS
 @pytest.mark.parametrize("elem", ["f32", "f64", "f16", "bf16", "i8", "i32", "i64", "ui8"])
 @pytest.mark.parametrize("sa,sb", MATMULS, ids=case_id)
 def test_matmul(sa, sb, elem, vectorize, extern):
-    if elem != "f32" and (sa, sb) in MATMULS[5:] or (elem not in ("f32", "i32") and not (vectorize and extern) and sa != (33, 17)):
-        pytest.skip("covered by f32/i32 and the 33x17 case")
     kind = "small" if elem in INTS else "any"
     a, b = rand(sa, elem, kind, seed=12), rand(sb, elem, kind, seed=13)
     out = np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
@@ -244,13 +245,14 @@ CONVS = [
 ]
 
 
+# Beyond f32: the large case is not generated, and other option sets only for case 1.
+@pytest.mark.prune(lambda case, elem, vectorize, extern, **_: elem != "f32" and (
+    case == 5 or not (vectorize and extern) and case != 1))
 @OPTIONS
 @pytest.mark.parametrize("elem", ["f32", "f64", "f16", "i32"])
 @pytest.mark.parametrize("case", range(len(CONVS)))
 def test_conv2d(case, elem, vectorize, extern):
     sx, sw, has_bias, stride, padding, dilation, groups = CONVS[case]
-    if elem != "f32" and (case == 5 or not (vectorize and extern) and case != 1):
-        pytest.skip("covered by f32 and case 1")
     kind = "small" if elem in INTS else "any"
     x, w, bias = rand(sx, elem, kind, seed=14), rand(sw, elem, kind, seed=15), rand(sw[:1], elem, kind, seed=16)
     ref, scale = conv_ref(x, w, bias if has_bias else None, stride, padding, dilation, groups)
@@ -315,13 +317,13 @@ AVG_POOLS = [
 ]
 
 
+# Beyond f32 and i8: neither the large case nor the scalar path is generated.
+@pytest.mark.prune(lambda case, elem, vectorize, **_: elem not in ("f32", "i8") and (case == 5 or not vectorize))
 @VEC
 @pytest.mark.parametrize("elem", ["f32", "f64", "f16", "bf16", "i8", "i32", "ui8", "i1"])
 @pytest.mark.parametrize("case", range(len(MAX_POOLS)))
 def test_max_pool2d(case, elem, vectorize):
     shape, kernel, stride, padding, dilation, ceil_mode = MAX_POOLS[case]
-    if elem not in ("f32", "i8") and (case == 5 or not vectorize):
-        pytest.skip("covered by f32/i8")
     x = rand(shape, elem, seed=17)
     ref = pool_ref(x, "max", kernel, stride, padding, dilation, ceil_mode, False)
     fn = Func(ty(shape, elem))
@@ -331,13 +333,13 @@ def test_max_pool2d(case, elem, vectorize):
     check(got, ref, elem)
 
 
+# Beyond f32: neither the large case nor the scalar path is generated.
+@pytest.mark.prune(lambda case, elem, vectorize, **_: elem != "f32" and (case == 5 or not vectorize))
 @VEC
 @pytest.mark.parametrize("elem", FLOATS)
 @pytest.mark.parametrize("case", range(len(AVG_POOLS)))
 def test_avg_pool2d(case, elem, vectorize):
     shape, kernel, stride, padding, ceil_mode, count_include_pad = AVG_POOLS[case]
-    if elem != "f32" and (case == 5 or not vectorize):
-        pytest.skip("covered by f32")
     x = rand(shape, elem, seed=18)
     ref = pool_ref(x, "avg", kernel, stride, padding, (1, 1), ceil_mode, count_include_pad)
     fn = Func(ty(shape, elem))
@@ -366,9 +368,10 @@ def gather_ref(x, index, dim):
 
 def scatter_ref(x, index, src, dim, add):
     out = x.copy()
-    for pos in np.ndindex(*index.shape):
-        target = pos[:dim] + (index[pos],) + pos[dim + 1:]
-        out[target] = out[target] + src[pos] if add else src[pos]
+    with np.errstate(over="ignore"):  # integer scatter-add wraps, as in the kernel
+        for pos in np.ndindex(*index.shape):
+            target = pos[:dim] + (index[pos],) + pos[dim + 1:]
+            out[target] = out[target] + src[pos] if add else src[pos]
     return out
 
 
@@ -376,11 +379,11 @@ def scatter_ref(x, index, src, dim, add):
 INDEXING = [((3, 4, 5), (2, 3, 5), (2, 4, 5)), ((1, 6, 1), (1, 4, 1), (1, 4, 1)), ((5,), (7,), (9,))]
 
 
+@SCALAR_PATH_FOR_SOME
 @VEC
 @pytest.mark.parametrize("elem", ["f32", "f64", "bf16", "i8", "i64", "ui8", "i1"])
 @pytest.mark.parametrize("case", range(len(INDEXING)))
 def test_gather_scatter(case, elem, vectorize):
-    scalar_loops_only_for_some(elem, vectorize)
     sx, si, ss = INDEXING[case]
     rng = np.random.default_rng(19)
     x, src = rand(sx, elem, seed=20), rand(ss, elem, seed=21)
@@ -432,10 +435,10 @@ def test_gather_scatter_large(vectorize):
 # Shape ops, constants and splats: exact.
 
 
+@SCALAR_PATH_FOR_SOME
 @VEC
 @pytest.mark.parametrize("elem", FLOATS + INTS + ["i1"])
 def test_shape_ops(elem, vectorize):
-    scalar_loops_only_for_some(elem, vectorize)
     x = rand((4, 7, 5), elem, seed=25)
     y = rand((4, 2, 5), elem, seed=26)
     z = rand((1, 7, 1), elem, seed=27)
@@ -481,10 +484,10 @@ def attr_literal(v, elem):
     return str(int(v))
 
 
+@SCALAR_PATH_FOR_SOME
 @VEC
 @pytest.mark.parametrize("elem", FLOATS + INTS + ["i1"])
 def test_constant_and_splat(elem, vectorize):
-    scalar_loops_only_for_some(elem, vectorize)
     dense = rand((3, 5), elem, seed=30)
     if elem in ("f16", "bf16"):
         dense = as_elem(np.round(f64(dense) * 4) / 4, elem)  # exact in every float type
