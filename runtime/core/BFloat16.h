@@ -1,4 +1,4 @@
-// Conversions between float32 and bfloat16, the one dtype NumPy cannot hold.
+// Conversions between float32 and the 16-bit floats: bfloat16 (the one dtype NumPy cannot hold) and IEEE float16.
 #pragma once
 
 #include "runtime/core/Tensor.h"
@@ -10,6 +10,9 @@ namespace kiln {
 // Rounds to nearest, ties to even; NaN stays a (quiet) NaN.
 uint16_t floatToBFloat16(float value);
 float bfloat16ToFloat(uint16_t bits);
+// IEEE binary16, rounding to nearest even.
+uint16_t floatToHalf(float value);
+float halfToFloat(uint16_t bits);
 
 // Element-wise conversions into a fresh contiguous tensor; the input may be
 // strided.

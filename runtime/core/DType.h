@@ -25,6 +25,8 @@ constexpr int kNumDTypes = 9;
 size_t elementSize(DType dtype);
 // PyTorch's name without the "torch." prefix: "float32", "bfloat16", "bool".
 const char *name(DType dtype);
+// The MLIR element type Kiln uses for it: "f32", "bf16", "i64", "ui8", "i1".
+const char *shortName(DType dtype);
 bool isFloatingPoint(DType dtype);
 bool isIntegral(DType dtype, bool includeBool);
 // Accepts the canonical names and PyTorch's aliases ("float", "double", "half",

@@ -1,10 +1,24 @@
 // Storage construction from an allocator or from external memory.
 #include "runtime/core/Storage.h"
 
+#include "runtime/core/Error.h"
+
 namespace kiln {
 
 Storage::Storage(Allocator &allocator, size_t nbytes)
     : impl_(std::make_shared<Impl>(Impl{allocator.allocate(nbytes), nbytes})) {}
+
+Storage Storage::deferred(size_t nbytes, Device device) {
+  return Storage(std::make_shared<Impl>(
+      Impl{DataPtr(nullptr, nullptr, nullptr, device), nbytes, true}));
+}
+
+void Storage::allocate(Allocator &allocator) const {
+  if (!impl_ || !impl_->deferred)
+    fail(ErrorKind::Runtime, "Storage::allocate(): the storage already has memory");
+  impl_->dataPtr = allocator.allocate(impl_->nbytes);
+  impl_->deferred = false;
+}
 
 namespace {
 // The DataPtr context for external memory: the pointer and the caller's

@@ -20,7 +20,17 @@ public:
   static Storage fromExternal(void *data, size_t nbytes, Device device,
                               std::function<void(void *)> deleter);
 
+  // A storage whose memory comes later (a lazy tensor's value): views can be
+  // made of it, but its data must not be read until allocate() ran.
+  static Storage deferred(size_t nbytes, Device device);
+
   void *data() const { return impl_ ? impl_->dataPtr.get() : nullptr; }
+  // False only for a deferred storage not yet allocated.
+  bool allocated() const { return impl_ && !impl_->deferred; }
+  // Gives a deferred storage its memory; every tensor viewing it sees it.
+  void allocate(Allocator &allocator) const;
+  // Identity of the shared block (equal for copies of one Storage).
+  const void *id() const { return impl_.get(); }
   size_t nbytes() const { return impl_ ? impl_->nbytes : 0; }
   Device device() const { return impl_ ? impl_->dataPtr.device() : Device(); }
   bool defined() const { return impl_ != nullptr; }
@@ -31,6 +41,7 @@ private:
   struct Impl {
     DataPtr dataPtr;
     size_t nbytes;
+    bool deferred = false;
   };
   explicit Storage(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<Impl> impl_;

@@ -275,6 +275,9 @@ bool Tensor::isContiguous() const {
 }
 
 void *Tensor::data() const {
+  if (!storage_.allocated())
+    fail(ErrorKind::Runtime, "data(): the tensor's lazy value has not been "
+                             "materialized (internal error: sync first)");
   return static_cast<char *>(storage_.data()) +
          storageOffset_ * static_cast<int64_t>(elementSize());
 }

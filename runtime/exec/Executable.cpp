@@ -14,20 +14,6 @@ namespace kiln {
 
 namespace {
 
-const char *shortName(DType dtype) {
-  switch (dtype) {
-  case DType::Float32: return "f32";
-  case DType::Float64: return "f64";
-  case DType::Float16: return "f16";
-  case DType::BFloat16: return "bf16";
-  case DType::Int8: return "i8";
-  case DType::Int32: return "i32";
-  case DType::Int64: return "i64";
-  case DType::UInt8: return "ui8";
-  case DType::Bool: return "i1";
-  }
-  return "?";
-}
 
 std::string formatSpecs(const std::vector<TensorSpec> &specs) {
   std::string out = "(";
