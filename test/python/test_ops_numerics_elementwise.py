@@ -1,4 +1,4 @@
-"""Elementwise Kiln ops (unary, binary, where, cast) through the full default pipeline against NumPy."""
+"""Elementwise Kiln ops (unary, binary, bitwise, where, cast) through the full default pipeline against NumPy."""
 
 import functools
 import math
@@ -68,7 +68,12 @@ UNARY_ANY = {
     "round": ("kiln.round", np.round),
     "logical_not": ("kiln.logical_not", lambda x: x == 0),
 }
-UNARY_BOOL = ["sign", "floor", "ceil", "round", "logical_not"]
+# Ops on integers and bools only: name -> (IR spelling, exact reference).
+UNARY_INT = {
+    "bitwise_not": ("kiln.bitwise_not", np.invert),
+}
+UNARY_EXACT = {**UNARY_ANY, **UNARY_INT}
+UNARY_BOOL = ["sign", "floor", "ceil", "round", "logical_not", "bitwise_not"]
 # Inner sizes of 16 to 48 with bool vectors are broken (test_bool_vectors_of_16_to_48_lanes): the grids use 53 and
 # 51, which still leave a vector tail.
 UNARY_SHAPES = [(), (1,), (53,), (2, 1, 5), BIG]
@@ -78,7 +83,9 @@ KINDS = ["any", "pos", "log1p"]
 def unary_ops(elem):
     if elem == "i1":
         return UNARY_BOOL
-    return (list(UNARY_FLOAT) if elem in FLOATS else []) + list(UNARY_ANY)
+    if elem in FLOATS:
+        return list(UNARY_FLOAT) + list(UNARY_ANY)
+    return list(UNARY_ANY) + list(UNARY_INT)
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,7 +99,7 @@ def unary_results(elem, shape, vectorize):
         if name in UNARY_FLOAT:
             spelling, kind = UNARY_FLOAT[name][:2]
         else:
-            spelling, kind = UNARY_ANY[name][0], "any"
+            spelling, kind = UNARY_EXACT[name][0], "any"
         suffix = " approximate tanh" if name == "gelu_tanh" else ""
         out_t = ty(shape, "i1") if name == "logical_not" else t
         fn.op(f"{spelling} {fn.args[KINDS.index(kind)]}{suffix} : {t}", out_t)
@@ -121,7 +128,7 @@ def test_unary(elem, name, shape, vectorize):
         rtol, atol = UNARY_FLOAT[name][3]
         check(got, UNARY_FLOAT[name][2](f64(x)), elem, rtol, atol)
     else:
-        check(got, UNARY_ANY[name][1](x if elem not in FLOATS else f64(x)), elem)
+        check(got, UNARY_EXACT[name][1](x if elem not in FLOATS else f64(x)), elem)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -157,6 +164,15 @@ BINARY = {
     "logical_or": (np.logical_or, np.logical_or, False),
     "logical_xor": (np.logical_xor, np.logical_xor, False),
 }
+# Bitwise ops, on integers only (bools take the first three, in BOOL_BINARY): name -> exact reference. Shift amounts
+# come from [0, bit width), where NumPy and PyTorch agree; test_shift_out_of_range covers the rest.
+INT_BINARY = {
+    "bitwise_and": np.bitwise_and,
+    "bitwise_or": np.bitwise_or,
+    "bitwise_xor": np.bitwise_xor,
+    "shift_left": np.left_shift,
+    "shift_right": np.right_shift,
+}
 # PyTorch on bools: + is or, * is and, ** is `a or not b`; sub/div/remainder are errors.
 BOOL_BINARY = {
     "add": np.logical_or,
@@ -165,6 +181,7 @@ BOOL_BINARY = {
     "maximum": np.maximum,
     "minimum": np.minimum,
     **{k: BINARY[k][1] for k in ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"]},
+    **{k: INT_BINARY[k] for k in ["bitwise_and", "bitwise_or", "bitwise_xor"]},
 }
 PREDICATES = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"}
 BINARY_TOL = {"pow": (1e-6, 1e-6), "remainder": (0, 1e-5), "div": (1e-7, 0)}
@@ -172,15 +189,26 @@ BROADCASTS = [((53,), (53,)), ((4, 1), (1, 8)), ((2, 1, 5), (3, 1)), ((), (7,)),
 
 
 def binary_ops(elem):
-    return list(BOOL_BINARY) if elem == "i1" else list(BINARY)
+    if elem == "i1":
+        return list(BOOL_BINARY)
+    return list(BINARY) + (list(INT_BINARY) if elem in INTS else [])
+
+
+def shift_amounts(shape, elem, seed):
+    """Shift amounts of `elem` in [0, bit width), every one of them likely to appear."""
+    rng = np.random.default_rng(seed)
+    dtype = ELEMS[elem][0]
+    return rng.integers(0, np.iinfo(dtype).bits, size=shape).astype(dtype)
 
 
 @functools.lru_cache(maxsize=None)
 def binary_results(elem, sa, sb, vectorize):
-    """Every binary op of `elem` on (a, b) in one function; pow gets its own (base, exponent) domain."""
+    """Every binary op of `elem` on (a, b) in one function; pow gets its own (base, exponent) domain, shifts their
+    amounts in [0, bit width)."""
     ta, tb = ty(sa, elem), ty(sb, elem)
     out = np.broadcast_shapes(sa, sb)
-    fn = Func(ta, tb, ta, tb)
+    with_shifts = elem in INTS
+    fn = Func(ta, tb, ta, tb, *([tb] if with_shifts else []))
     a, b = rand(sa, elem, seed=1), rand(sb, elem, "nonzero" if elem in INTS else "any", seed=2)
     if elem in FLOATS:
         pa, pb = rand(sa, elem, "pos", seed=3), as_elem(rand(sb, elem, seed=4) / 2, elem)
@@ -190,11 +218,18 @@ def binary_results(elem, sa, sb, vectorize):
             pb = np.abs(pb)  # negative integer powers are errors in PyTorch
             if elem == "i8":
                 pa = np.clip(pa, -5, 5).astype(np.int8)
+    arrays = [a, b, pa, pb] + ([shift_amounts(sb, elem, seed=5)] if with_shifts else [])
+    # Argument indices of each op's (lhs, rhs): (a, b) unless listed.
+    operands = {"pow": (2, 3), "shift_left": (0, 4), "shift_right": (0, 4)}
     for name in binary_ops(elem):
-        args = (fn.args[2], fn.args[3]) if name == "pow" else (fn.args[0], fn.args[1])
-        fn.op(f"kiln.{name} {args[0]}, {args[1]} : {ta}, {tb}", ty(out, "i1" if name in PREDICATES else elem))
-    outs = run(fn, [a, b, pa, pb], [elem] * 4, vectorize=vectorize)
-    return {name: ((pa, pb) if name == "pow" else (a, b), got) for name, got in zip(binary_ops(elem), outs)}
+        i, j = operands.get(name, (0, 1))
+        fn.op(f"kiln.{name} {fn.args[i]}, {fn.args[j]} : {ta}, {tb}", ty(out, "i1" if name in PREDICATES else elem))
+    outs = run(fn, arrays, [elem] * len(arrays), vectorize=vectorize)
+    result = {}
+    for name, got in zip(binary_ops(elem), outs):
+        i, j = operands.get(name, (0, 1))
+        result[name] = ((arrays[i], arrays[j]), got)
+    return result
 
 
 BINARY_CASES = [
@@ -217,8 +252,9 @@ def test_binary(elem, name, sa, sb, vectorize):
             ref = BINARY[name][0](f64(a), f64(b))
         check(got, ref, elem, *BINARY_TOL.get(name, (0, 0)))
     else:
+        reference = INT_BINARY[name] if name in INT_BINARY else BINARY[name][1]
         with np.errstate(over="ignore"):
-            check(got, BINARY[name][1](a, b), elem)
+            check(got, reference(a, b), elem)
 
 
 SPECIAL = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, 1.5, -2.5, 3.0], dtype=np.float32)
@@ -284,6 +320,48 @@ def test_integer_div_remainder_signs(elem, vectorize):
     d, r = run(fn, [a, b], [elem, elem], vectorize=vectorize)
     check(d, trunc_div(a, b), elem)
     check(r, np.remainder(a, b), elem)
+
+
+def pytorch_shift(a, s, left):
+    """PyTorch's `a << s` / `a >> s` (ATen's lshift/rshift kernels), element by element on Python ints: << shifts the
+    unsigned bits and wraps, and gives 0 once the amount, read unsigned, reaches the bit width; >> shifts by at most
+    width - 1 (signed) or width (unsigned), a negative amount counting as too large."""
+    info = np.iinfo(a.dtype)
+    bits, signed = info.bits, info.min < 0
+    out = []
+    for x, n in zip(a.reshape(-1).tolist(), s.reshape(-1).tolist()):
+        if left:
+            v = 0 if not 0 <= n < bits else (x << n) & ((1 << bits) - 1)
+            out.append(v - (1 << bits) if signed and v >= 1 << (bits - 1) else v)
+        else:
+            most = bits - 1 if signed else bits
+            out.append(x >> (n if 0 <= n < most else most))
+    return np.array(out, dtype=a.dtype).reshape(a.shape)
+
+
+@VEC
+@pytest.mark.parametrize("elem", INTS)
+def test_shift_out_of_range(elem, vectorize):
+    """Shift amounts outside [0, bit width) (the width, beyond it, the largest, and negative ones for the signed types)
+    follow PyTorch: << gives 0, >> the sign fill. arith's shifts are poison there and x86's scalar and vector shifts
+    disagree, so the lowering clamps. 8 values x 8 amounts = 64 lanes, so that the vector path sees them."""
+    info = np.iinfo(ELEMS[elem][0])
+    bits, signed = info.bits, info.min < 0
+    values = [info.min, info.max, -1 if signed else 200, 1, 0, 5, -77 if signed else 128, 3]
+    amounts = [bits - 1, bits, bits + 1, info.max, 1, 0] + ([-1, info.min] if signed else [2 * bits, bits + 7])
+    a = np.repeat(np.array(values), len(amounts)).astype(ELEMS[elem][0])
+    s = np.tile(np.array(amounts), len(values)).astype(ELEMS[elem][0])
+    t = ty(a.shape, elem)
+    fn = Func(t, t)
+    fn.op(f"kiln.shift_left %a0, %a1 : {t}, {t}", t)
+    fn.op(f"kiln.shift_right %a0, %a1 : {t}, {t}", t)
+    left, right = run(fn, [a, s], [elem, elem], vectorize=vectorize)
+    check(left, pytorch_shift(a, s, left=True), elem)
+    check(right, pytorch_shift(a, s, left=False), elem)
+    # The rule in words, on the lanes whose amount is the bit width: << is 0, >> the sign fill.
+    at_width = s == bits
+    assert np.all(left[at_width] == 0)
+    np.testing.assert_array_equal(right[at_width], np.where(a[at_width] < 0, -1, 0).astype(a.dtype))
 
 
 WHERE_SHAPES = [((53,), (53,), (53,)), ((4, 1), (8,), ()), ((1, 3, 1), (2, 1, 5), (3, 1)), ((263, 1), (271,), BIG)]

@@ -1,21 +1,31 @@
-// Kiln's elementwise ops: unary math, broadcasting binary arithmetic, comparisons, logic and where.
+// Kiln's elementwise ops: unary math, broadcasting binary arithmetic, comparisons, logic, bitwise ops and where.
 #ifndef KILN_ELEMENTWISE_OPS_TD
 #define KILN_ELEMENTWISE_OPS_TD
+
+// The bitwise ops work on the bits of integers and bools; shifts, as in
+// PyTorch, on integers only.
+def Kiln_IntOrBoolElementType : AnyTypeOf<[I1, I8, I32, I64, UI8],
+    "Kiln integer or bool element type (i1, i8, i32, i64, ui8)">;
+def Kiln_IntElementType : AnyTypeOf<[I8, I32, I64, UI8],
+    "Kiln integer element type (i8, i32, i64, ui8)">;
+def Kiln_IntOrBoolTensor : RankedTensorOf<[Kiln_IntOrBoolElementType]>;
+def Kiln_IntTensor : RankedTensorOf<[Kiln_IntElementType]>;
 
 //===----------------------------------------------------------------------===//
 // Unary
 //===----------------------------------------------------------------------===//
 
 // One result element per operand element, same type as the operand.
+// `exampleElement` is the element type the generated example uses.
 class Kiln_UnaryOp<string mnemonic, string opSummary, string opDescription,
-                   Type operandType = Kiln_Tensor>
+                   Type operandType = Kiln_Tensor, string exampleElement = "f32">
     : Kiln_Op<mnemonic, [KilnElementwiseOpInterface, InferTypeOpAdaptor]> {
   let summary = opSummary;
   // Built from strings, not a code block, so the generated markdown is not
   // indented into a literal block after the one-line opDescription.
   let description = opDescription #
       "\n\nThe result has the operand's type. Example:\n\n```mlir\n%r = kiln." #
-      mnemonic # " %x : tensor<4x8xf32>\n```\n";
+      mnemonic # " %x : tensor<4x8x" # exampleElement # ">\n```\n";
   let arguments = (ins operandType:$input);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
@@ -93,22 +103,31 @@ def Kiln_LogicalNotOp
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def Kiln_BitwiseNotOp : Kiln_UnaryOp<"bitwise_not", "bitwise not",
+    "Computes `~x`, flipping every bit; on `i1` it is logical not. The operand "
+    "must have an integer or bool element type.",
+    Kiln_IntOrBoolTensor, "i32"> {
+  let results = (outs Kiln_IntOrBoolTensor:$result);
+}
+
 //===----------------------------------------------------------------------===//
 // Binary (broadcasting)
 //===----------------------------------------------------------------------===//
 
 // Both operands share an element type and broadcast NumPy-style; `boolResult`
-// makes the result element type i1 (comparisons and logic).
+// makes the result element type i1 (comparisons and logic). `exampleElement`
+// is the element type the generated example uses.
 class Kiln_BinaryOp<string mnemonic, string opSummary, string opDescription,
-                    bit boolResult = 0, Type operandType = Kiln_Tensor>
+                    bit boolResult = 0, Type operandType = Kiln_Tensor,
+                    string exampleElement = "f32">
     : Kiln_Op<mnemonic, [KilnElementwiseOpInterface, InferTypeOpAdaptor]> {
   let summary = opSummary;
   let description = opDescription #
       "\n\nThe operands must have the same element type and broadcastable "
       "shapes (NumPy/PyTorch rules: align trailing dimensions; sizes must match "
       "or one of them be 1). The result shape is the broadcast shape. "
-      "Example:\n\n```mlir\n%r = kiln." # mnemonic #
-      " %a, %b : tensor<4x1xf32>, tensor<1x8xf32>\n```\n";
+      "Example:\n\n```mlir\n%r = kiln." # mnemonic # " %a, %b : tensor<4x1x" #
+      exampleElement # ">, tensor<1x8x" # exampleElement # ">\n```\n";
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
@@ -161,6 +180,41 @@ def Kiln_LogicalOrOp : Kiln_BinaryOp<"logical_or", "logical or",
     "Yields `(lhs != 0) or (rhs != 0)` as `i1`.", 1>;
 def Kiln_LogicalXorOp : Kiln_BinaryOp<"logical_xor", "logical exclusive or",
     "Yields `(lhs != 0) != (rhs != 0)` as `i1`.", 1>;
+
+// Bitwise logic: integer or bool operands, the result has their element type.
+class Kiln_BitwiseBinaryOp<string mnemonic, string opSummary, string opDescription>
+    : Kiln_BinaryOp<mnemonic, opSummary,
+                    opDescription # " The operands must have an integer or bool "
+                    "element type; the result has that element type.",
+                    0, Kiln_IntOrBoolTensor, "i32"> {
+  let results = (outs Kiln_IntOrBoolTensor:$result);
+}
+
+def Kiln_BitwiseAndOp : Kiln_BitwiseBinaryOp<"bitwise_and", "bitwise and",
+    "Computes `lhs & rhs`; on `i1` it is logical and.">;
+def Kiln_BitwiseOrOp : Kiln_BitwiseBinaryOp<"bitwise_or", "bitwise or",
+    "Computes `lhs | rhs`; on `i1` it is logical or.">;
+def Kiln_BitwiseXorOp : Kiln_BitwiseBinaryOp<"bitwise_xor", "bitwise exclusive or",
+    "Computes `lhs ^ rhs`; on `i1` it is logical exclusive or.">;
+
+// Shifts of integers by per-element amounts of the same type.
+class Kiln_ShiftOp<string mnemonic, string opSummary, string opDescription>
+    : Kiln_BinaryOp<mnemonic, opSummary,
+                    opDescription # " The operands must have an integer element "
+                    "type (not `i1`); the result has that element type.",
+                    0, Kiln_IntTensor, "i32"> {
+  let results = (outs Kiln_IntTensor:$result);
+}
+
+def Kiln_ShiftLeftOp : Kiln_ShiftOp<"shift_left", "bitwise left shift",
+    "Computes `lhs << rhs` as `torch.bitwise_left_shift` does: bits shifted "
+    "past the top are lost (the result wraps), and an amount outside "
+    "`[0, bit width)` (a negative one included) yields 0.">;
+def Kiln_ShiftRightOp : Kiln_ShiftOp<"shift_right", "bitwise right shift",
+    "Computes `lhs >> rhs` as `torch.bitwise_right_shift` does: arithmetic "
+    "(sign-filling) on the signed types, logical on `ui8`. An amount outside "
+    "`[0, bit width)` (a negative one included) yields the sign fill: -1 for "
+    "a negative signed `lhs`, 0 otherwise.">;
 
 def Kiln_WhereOp
     : Kiln_Op<"where", [KilnElementwiseOpInterface, InferTypeOpAdaptor]> {

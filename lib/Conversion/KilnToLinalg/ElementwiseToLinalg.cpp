@@ -1,4 +1,4 @@
-// Kiln's unary, binary, comparison, logical and where ops -> one broadcasting linalg.generic each.
+// Kiln's unary, binary, comparison, logical, bitwise and where ops -> one broadcasting linalg.generic each.
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "lib/Conversion/KilnToLinalg/LoweringUtils.h"
 
@@ -115,6 +115,12 @@ Value lowerFloatUnary(Operation *op, OpBuilder &b, Location loc, Value x) {
       .Default([](Operation *) { return Value(); });
 }
 
+// Every bit set: -1 on the integer types, true on i1.
+Value allOnes(OpBuilder &b, Location loc, Type type) {
+  APInt ones = APInt::getAllOnes(type.getIntOrFloatBitWidth());
+  return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, ones));
+}
+
 Value lowerIntUnary(Operation *op, OpBuilder &b, Location loc, Value x,
                     bool isUnsigned) {
   Type t = x.getType();
@@ -136,6 +142,9 @@ Value lowerIntUnary(Operation *op, OpBuilder &b, Location loc, Value x,
       .Case([&](LogicalNotOp) {
         return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x,
                                        scalarConstant(b, loc, t, 0));
+      })
+      .Case([&](BitwiseNotOp) {
+        return b.create<arith::XOrIOp>(loc, x, allOnes(b, loc, t));
       })
       .Default([](Operation *) { return Value(); });
 }
@@ -227,6 +236,37 @@ Value intPow(OpBuilder &b, Location loc, Value lhs, Value rhs,
       loc, t, b.create<math::IPowIOp>(loc, wideL, wideR));
 }
 
+// arith's shifts are poison for an amount >= the bit width (x86 itself
+// disagrees there: its scalar shifts mask the amount to 5 or 6 bits, its
+// vector shifts give 0). PyTorch defines them: << gives 0, >> the sign fill,
+// and a negative amount counts as too large, as the unsigned compares see it.
+// The amount is clamped to width - 1 so that no shift is ever poison, and the
+// out-of-range lanes are selected where the clamped shift is not the answer.
+Value shiftLeft(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  Type t = lhs.getType();
+  Value maxAmount = scalarConstant(b, loc, t, t.getIntOrFloatBitWidth() - 1);
+  Value tooFar =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt, rhs, maxAmount);
+  Value shifted = b.create<arith::ShLIOp>(
+      loc, lhs, b.create<arith::MinUIOp>(loc, rhs, maxAmount));
+  return b.create<arith::SelectOp>(loc, tooFar, scalarConstant(b, loc, t, 0),
+                                   shifted);
+}
+
+Value shiftRight(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                 bool isUnsigned) {
+  Type t = lhs.getType();
+  Value maxAmount = scalarConstant(b, loc, t, t.getIntOrFloatBitWidth() - 1);
+  Value amount = b.create<arith::MinUIOp>(loc, rhs, maxAmount);
+  // An arithmetic shift by width - 1 already is the sign fill.
+  if (!isUnsigned)
+    return b.create<arith::ShRSIOp>(loc, lhs, amount);
+  Value tooFar =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt, rhs, maxAmount);
+  return b.create<arith::SelectOp>(loc, tooFar, scalarConstant(b, loc, t, 0),
+                                   b.create<arith::ShRUIOp>(loc, lhs, amount));
+}
+
 Value lowerFloatBinary(Operation *op, OpBuilder &b, Location loc, Value lhs,
                        Value rhs) {
   auto cmp = [&](arith::CmpFPredicate predicate) {
@@ -290,6 +330,17 @@ Value lowerIntBinary(Operation *op, OpBuilder &b, Location loc, Value lhs,
       .Case([&](LeOp) { return cmp(isUnsigned ? P::ule : P::sle); })
       .Case([&](GtOp) { return cmp(isUnsigned ? P::ugt : P::sgt); })
       .Case([&](GeOp) { return cmp(isUnsigned ? P::uge : P::sge); })
+      .Case([&](BitwiseAndOp) {
+        return b.create<arith::AndIOp>(loc, lhs, rhs);
+      })
+      .Case([&](BitwiseOrOp) { return b.create<arith::OrIOp>(loc, lhs, rhs); })
+      .Case([&](BitwiseXorOp) {
+        return b.create<arith::XOrIOp>(loc, lhs, rhs);
+      })
+      .Case([&](ShiftLeftOp) { return shiftLeft(b, loc, lhs, rhs); })
+      .Case([&](ShiftRightOp) {
+        return shiftRight(b, loc, lhs, rhs, isUnsigned);
+      })
       .Default([](Operation *) { return Value(); });
 }
 
@@ -388,6 +439,9 @@ void populateElementwisePatterns(TypeConverter &converter,
       ElementwiseLowering<LeOp>, ElementwiseLowering<GtOp>,
       ElementwiseLowering<GeOp>, ElementwiseLowering<LogicalAndOp>,
       ElementwiseLowering<LogicalOrOp>, ElementwiseLowering<LogicalXorOp>,
+      ElementwiseLowering<BitwiseNotOp>, ElementwiseLowering<BitwiseAndOp>,
+      ElementwiseLowering<BitwiseOrOp>, ElementwiseLowering<BitwiseXorOp>,
+      ElementwiseLowering<ShiftLeftOp>, ElementwiseLowering<ShiftRightOp>,
       ElementwiseLowering<WhereOp>>(converter, patterns.getContext());
 }
 

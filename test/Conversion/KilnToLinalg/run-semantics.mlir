@@ -147,5 +147,33 @@ func.func @main() {
   %sg_ = tensor.cast %sg : tensor<4xf32> to tensor<?xf32>
   call @printF32(%sg_) : (tensor<?xf32>) -> ()
   // CHECK: [-1,  1,  1,  nan]
+
+  // Shifts by amounts outside [0, 32) follow PyTorch where arith gives poison:
+  // << is 0, >> the sign fill; in range, << wraps and >> is arithmetic.
+  %sa = kiln.constant dense<[-8, 5, -8, 5, 1, -5, 7]> : tensor<7xi32>
+  %sn = kiln.constant dense<[32, 33, 100, -1, 31, 1, 0]> : tensor<7xi32>
+  %sl = kiln.shift_left %sa, %sn : tensor<7xi32>, tensor<7xi32>
+  %sr = kiln.shift_right %sa, %sn : tensor<7xi32>, tensor<7xi32>
+  %sboth = kiln.concat %sl, %sr dim 0 : tensor<7xi32>, tensor<7xi32>
+  %swide = kiln.cast %sboth : tensor<14xi32> to tensor<14xi64>
+  %swide_ = tensor.cast %swide : tensor<14xi64> to tensor<?xi64>
+  call @printI64(%swide_) : (tensor<?xi64>) -> ()
+  // CHECK: [0,  0,  0,  0,  -2147483648,  -10,  7,  -1,  0,  -1,  0,  0,  -3,  7]
+
+  // ui8 >> is logical, and 0 from 8 on (200 as a shift amount too); ~ flips
+  // the bits of ui8 (200 -> 55) and is logical not on bools.
+  %ua = kiln.constant dense<[200, 200, 200, 255]> : tensor<4xui8>
+  %un = kiln.constant dense<[1, 7, 8, 200]> : tensor<4xui8>
+  %ur = kiln.shift_right %ua, %un : tensor<4xui8>, tensor<4xui8>
+  %unot = kiln.bitwise_not %ua : tensor<4xui8>
+  %uboth = kiln.concat %ur, %unot dim 0 : tensor<4xui8>, tensor<4xui8>
+  %bt = kiln.constant dense<[true, false, true, false]> : tensor<4xi1>
+  %bnot = kiln.bitwise_not %bt : tensor<4xi1>
+  %bnot8 = kiln.cast %bnot : tensor<4xi1> to tensor<4xui8>
+  %uall = kiln.concat %uboth, %bnot8 dim 0 : tensor<8xui8>, tensor<4xui8>
+  %uwide = kiln.cast %uall : tensor<12xui8> to tensor<12xi64>
+  %uwide_ = tensor.cast %uwide : tensor<12xi64> to tensor<?xi64>
+  call @printI64(%uwide_) : (tensor<?xi64>) -> ()
+  // CHECK: [100,  1,  0,  0,  55,  55,  55,  0,  0,  1,  0,  1]
   return
 }

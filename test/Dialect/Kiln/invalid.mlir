@@ -17,6 +17,62 @@ func.func @unsupported_dtype(%x: tensor<4xi16>) {
 
 // -----
 
+func.func @bitwise_and_float(%a: tensor<4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.bitwise_and' op operand #0 must be ranked tensor of Kiln integer or bool element type (i1, i8, i32, i64, ui8) values, but got 'tensor<4xf32>'}}
+  %0 = kiln.bitwise_and %a, %b : tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @bitwise_or_half(%a: tensor<4x1xbf16>, %b: tensor<8xbf16>) {
+  // expected-error @+1 {{'kiln.bitwise_or' op operand #0 must be ranked tensor of Kiln integer or bool element type (i1, i8, i32, i64, ui8) values, but got 'tensor<4x1xbf16>'}}
+  %0 = kiln.bitwise_or %a, %b : tensor<4x1xbf16>, tensor<8xbf16>
+  return
+}
+
+// -----
+
+func.func @bitwise_xor_float(%a: tensor<4xf64>) {
+  // expected-error @+1 {{'kiln.bitwise_xor' op operand #0 must be ranked tensor of Kiln integer or bool element type (i1, i8, i32, i64, ui8) values, but got 'tensor<4xf64>'}}
+  %0 = kiln.bitwise_xor %a, %a : tensor<4xf64>, tensor<4xf64>
+  return
+}
+
+// -----
+
+func.func @bitwise_xor_element_types(%a: tensor<4xi32>, %b: tensor<4xi64>) {
+  // expected-error @+1 {{'kiln.bitwise_xor' op operands must have the same element type, got lhs 'i32' and rhs 'i64'}}
+  %0 = kiln.bitwise_xor %a, %b : tensor<4xi32>, tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @bitwise_not_float(%x: tensor<4xf16>) {
+  // expected-error @+1 {{'kiln.bitwise_not' op operand #0 must be ranked tensor of Kiln integer or bool element type (i1, i8, i32, i64, ui8) values, but got 'tensor<4xf16>'}}
+  %0 = kiln.bitwise_not %x : tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @shift_left_float(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'kiln.shift_left' op operand #0 must be ranked tensor of Kiln integer element type (i8, i32, i64, ui8) values, but got 'tensor<4xf32>'}}
+  %0 = kiln.shift_left %a, %a : tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @shift_right_bool(%p: tensor<4xi1>) {
+  // expected-error @+1 {{'kiln.shift_right' op operand #0 must be ranked tensor of Kiln integer element type (i8, i32, i64, ui8) values, but got 'tensor<4xi1>'}}
+  %0 = kiln.shift_right %p, %p : tensor<4xi1>, tensor<4xi1>
+  return
+}
+
+// -----
+
 func.func @binary_element_types(%a: tensor<4xf32>, %b: tensor<4xi32>) {
   // expected-error @+1 {{'kiln.mul' op operands must have the same element type, got lhs 'f32' and rhs 'i32'}}
   %0 = kiln.mul %a, %b : tensor<4xf32>, tensor<4xi32>

@@ -117,6 +117,30 @@ func.func @compare_logic(%a: tensor<2x1xi8>, %b: tensor<3xi8>, %p: tensor<3xi1>,
   return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9 : tensor<2x3xi1>, tensor<2x3xi1>, tensor<2x3xi1>, tensor<2x3xi1>, tensor<2x3xi1>, tensor<2x3xi1>, tensor<2x3xi1>, tensor<2x3xi1>, tensor<2x3xi1>, tensor<3xi1>
 }
 
+// CHECK-LABEL: func.func @bitwise(
+func.func @bitwise(%i: tensor<5xi32>, %j: tensor<2x1xi32>, %p: tensor<3xi1>, %q: tensor<2x3xi1>, %u: tensor<3xui8>, %l: tensor<4xi64>, %a: tensor<4x1xi8>, %b: tensor<1x8xi8>) -> (tensor<5xi32>, tensor<2x5xi32>, tensor<2x3xi1>, tensor<3xui8>, tensor<4xi64>, tensor<2x3xi1>, tensor<4x8xi8>, tensor<3xui8>, tensor<4xi64>) {
+// CHECK: kiln.bitwise_and %{{[a-z0-9]+}}, %{{[a-z0-9]+}} : tensor<5xi32>, tensor<5xi32>
+  %0 = kiln.bitwise_and %i, %i : tensor<5xi32>, tensor<5xi32>
+// CHECK-NEXT: kiln.bitwise_or %{{[a-z0-9]+}}, %{{[a-z0-9]+}} : tensor<2x1xi32>, tensor<5xi32>
+  %1 = kiln.bitwise_or %j, %i : tensor<2x1xi32>, tensor<5xi32>
+// CHECK-NEXT: kiln.bitwise_xor %{{[a-z0-9]+}}, %{{[a-z0-9]+}} : tensor<3xi1>, tensor<2x3xi1>
+  %2 = kiln.bitwise_xor %p, %q : tensor<3xi1>, tensor<2x3xi1>
+// CHECK-NEXT: kiln.bitwise_not %{{[a-z0-9]+}} : tensor<3xui8>
+  %3 = kiln.bitwise_not %u : tensor<3xui8>
+// CHECK-NEXT: kiln.bitwise_not %{{[a-z0-9]+}} : tensor<4xi64>
+  %4 = kiln.bitwise_not %l : tensor<4xi64>
+// CHECK-NEXT: kiln.bitwise_not %{{[a-z0-9]+}} : tensor<2x3xi1>
+  %5 = kiln.bitwise_not %q : tensor<2x3xi1>
+// CHECK-NEXT: kiln.shift_left %{{[a-z0-9]+}}, %{{[a-z0-9]+}} : tensor<4x1xi8>, tensor<1x8xi8>
+  %6 = kiln.shift_left %a, %b : tensor<4x1xi8>, tensor<1x8xi8>
+// CHECK-NEXT: kiln.shift_right %{{[a-z0-9]+}}, %{{[a-z0-9]+}} : tensor<3xui8>, tensor<3xui8>
+  %7 = kiln.shift_right %u, %u : tensor<3xui8>, tensor<3xui8>
+// CHECK-NEXT: kiln.shift_right %{{[a-z0-9]+}}, %{{[a-z0-9]+}} : tensor<4xi64>, tensor<4xi64>
+  %8 = kiln.shift_right %l, %l : tensor<4xi64>, tensor<4xi64>
+// CHECK-NEXT: return %{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}} : tensor<5xi32>, tensor<2x5xi32>, tensor<2x3xi1>, tensor<3xui8>, tensor<4xi64>, tensor<2x3xi1>, tensor<4x8xi8>, tensor<3xui8>, tensor<4xi64>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8 : tensor<5xi32>, tensor<2x5xi32>, tensor<2x3xi1>, tensor<3xui8>, tensor<4xi64>, tensor<2x3xi1>, tensor<4x8xi8>, tensor<3xui8>, tensor<4xi64>
+}
+
 // CHECK-LABEL: func.func @where(
 func.func @where(%c: tensor<4x1xi1>, %x: tensor<8xf32>, %y: tensor<f32>) -> tensor<4x8xf32> {
 // CHECK: kiln.where %{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}} : tensor<4x1xi1>, tensor<8xf32>, tensor<f32>
