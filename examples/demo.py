@@ -1,19 +1,26 @@
-"""The main job until training lands: NumPy data into Kiln tensors and views, then a Kiln
-function built from those tensors' shapes and dtypes, canonicalized, compiled to native code
-(cached per shape) and run on the tensors, checked against NumPy."""
+"""The main job until training lands: eager PyTorch-style code on Kiln tensors, recorded lazily, compiled once per
+structure through the Kiln dialect and the JIT, served from the cache on later steps, checked against NumPy."""
+import time
+
 import numpy as np
 
 import kiln
 
-# MLIR element types of Kiln's dtypes (the tracer will own this mapping once it exists).
-ELEMENT_TYPES = {
-    kiln.float32: "f32", kiln.float64: "f64", kiln.float16: "f16", kiln.bfloat16: "bf16",
-    kiln.int8: "i8", kiln.int32: "i32", kiln.int64: "i64", kiln.uint8: "ui8", kiln.bool: "i1",
-}
+
+def forward(x, w1, b1, w2, b2):
+    """A two-layer perceptron with a GELU and a softmax, written as a PyTorch user would."""
+    h = kiln.gelu(x @ w1 + b1)
+    return kiln.softmax(h @ w2 + b2, dim=-1)
 
 
-def tensor_type(t):
-    return "tensor<" + "".join(f"{d}x" for d in t.shape) + ELEMENT_TYPES[t.dtype] + ">"
+def forward_numpy(x, w1, b1, w2, b2):
+    from math import erf
+
+    h = x @ w1 + b1
+    h = 0.5 * h * (1 + np.vectorize(erf)(h / np.sqrt(2)))
+    logits = h @ w2 + b2
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
 
 
 def main():
@@ -21,41 +28,26 @@ def main():
     x_np = rng.standard_normal((4, 6)).astype(np.float32)
     x = kiln.from_numpy(x_np)  # shares memory with x_np
     print("x =", x)
-    print("x.T[1:5:2] =", x.T[1:5:2])
-    print("x.T[1:5:2].stride() =", x.T[1:5:2].stride(), "contiguous:", x.T[1:5:2].is_contiguous())
-    x_np[0, 0] = 100.0
-    print("after x_np[0, 0] = 100, x[0, 0] =", x[0, 0].item(), "(same memory)")
+    view = x.T[1:5:2]
+    print("x.T[1:5:2] =", view, "stride", view.stride(), "contiguous:", view.is_contiguous())
+    view.mul_(10)  # an in-place write through a view reaches the NumPy array
+    print("after x.T[1:5:2].mul_(10), x_np[0, 1] =", x_np[0, 1])
 
-    w = kiln.from_numpy(rng.standard_normal((6, 3)).astype(np.float32))
-    b = kiln.from_numpy(rng.standard_normal((3,)).astype(np.float32))
-
-    # y = gelu(x @ w + b) * 1, with a reshape chain the canonicalizer collapses.
-    ir = f"""
-func.func @mlp_layer(%x: {tensor_type(x)}, %w: {tensor_type(w)}, %b: {tensor_type(b)}) -> tensor<12xf32> {{
-  %mm = kiln.matmul %x, %w : {tensor_type(x)}, {tensor_type(w)}
-  %z = kiln.add %mm, %b : tensor<4x3xf32>, {tensor_type(b)}
-  %g = kiln.gelu %z approximate tanh : tensor<4x3xf32>
-  %one = kiln.splat 1.0 : f32 -> tensor<4x3xf32>
-  %y = kiln.mul %g, %one : tensor<4x3xf32>, tensor<4x3xf32>
-  %r1 = kiln.reshape %y : tensor<4x3xf32> to tensor<2x6xf32>
-  %r2 = kiln.reshape %r1 : tensor<2x6xf32> to tensor<12xf32>
-  return %r2 : tensor<12xf32>
-}}
-"""
-    print("\nKiln IR built from the tensors' shapes and dtypes:", ir)
-    print("after the compiler's canonicalize,cse pipeline:")
-    print(kiln.compiler.run_pipeline(ir, "canonicalize,cse"))
-
-    layer = kiln.compiler.compile(ir)
-    (y,) = layer(x, w, b)
-    z = x_np @ w.numpy() + b.numpy()
-    expected = 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))
-    print(f"compiled (served from: {layer.origin}; cache key {layer.key[:12]}...) and run: y =", y)
-    print("max |y - NumPy| =", float(np.abs(y.numpy() - expected.reshape(-1)).max()))
-    stats = kiln.compiler.stats()
-    stages = ", ".join(f"{name} {s['last_ms']:.1f}" for name, s in stats["stages"].items())
-    print(f"compile stats: {stats['misses']} miss(es), {stats['memory_hits']} memory hit(s), "
-          f"{stats['disk_hits']} disk hit(s); last compile per stage (ms): {stages}")
+    weights = [kiln.randn(64, 128) * 0.1, kiln.zeros(128), kiln.randn(128, 10) * 0.1, kiln.zeros(10)]
+    weights_np = [w.numpy() for w in weights]
+    kiln._trace.reset_stats()
+    for step in range(5):
+        batch = rng.standard_normal((32, 64)).astype(np.float32)
+        start = time.perf_counter()
+        probs = forward(kiln.from_numpy(batch), *weights)  # recorded, not yet run
+        pending = probs._is_pending
+        values = probs.numpy()  # materializes: compiles on the first step, a cache hit afterwards
+        ms = (time.perf_counter() - start) * 1e3
+        error = np.abs(values - forward_numpy(batch, *weights_np)).max()
+        print(f"step {step}: pending before numpy(): {pending}, {ms:6.2f} ms, max |kiln - numpy| = {error:.2e}")
+        assert error < 1e-4, error
+    print(kiln.argmax(probs, dim=1))
+    kiln.explain()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""The Python half of kiln.Tensor: construction from Python data, indexing, and conversion to Python values.
+"""The Python half of kiln.Tensor: construction from Python data and conversion to Python values.
+
+Indexing (__getitem__/__setitem__) lives in _indexing.py.
 
 Only argument parsing and data marshaling live here; every view is a C++ op.
 """
 
 import builtins
-import operator
 
 import numpy as np
 
@@ -65,24 +66,29 @@ def _infer_array(data):
     raise TypeError(f"tensor(): Could not infer dtype of {type(data).__name__} (NumPy saw {array.dtype})")
 
 
-def tensor(data, dtype=None, device=None):
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (nested lists, scalars, NumPy arrays or tensors)."""
     device = _parse_device(device)
+    if device.type != "cpu":
+        raise NotImplementedError(f"tensor(): tensors on device '{device}' are not supported yet; only cpu is")
+    if requires_grad:
+        raise NotImplementedError("tensor(): requires_grad=True is not supported: Kiln has no autograd")
     if dtype is not None and not isinstance(dtype, _C.dtype):
         raise TypeError(f"tensor(): dtype must be a kiln.dtype, not {type(dtype).__name__}")
     array, inferred = _infer_array(data)
     dtype = inferred if dtype is None else dtype
-    if device.type != "cpu":
-        return _C.empty(array.shape, dtype, device)
     array = np.asarray(array, dtype=_NUMPY_DTYPES[dtype], order="C")
     return _C._copy_from_numpy(array, dtype)
 
 
-def empty(*size, dtype=None, device=None):
-    """An uninitialized contiguous tensor (float32 on the CPU unless told otherwise)."""
-    if len(size) == 1 and not isinstance(size[0], builtins.int):
-        size = size[0]
-    return _C.empty(size, _C.float32 if dtype is None else dtype, _parse_device(device))
+def empty(*size, **options):
+    """An uninitialized contiguous tensor (float32 on the CPU unless told otherwise).
+
+    kiln/_creation.py parses the sizes and options of every creation op, this one included.
+    """
+    from kiln._creation import empty as create_empty
+
+    return create_empty(*size, **options)
 
 
 def _to_numpy_values(t):
@@ -90,57 +96,6 @@ def _to_numpy_values(t):
     if t.dtype is _C.bfloat16:
         return t._bfloat16_to_float32().numpy()
     return t.numpy()
-
-
-def _index_int(value, what):
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"__getitem__(): slice {what} must be an integer or None, not {type(value).__name__}"
-        ) from None
-
-
-def _getitem(self, index):
-    """Basic indexing (ints, slices, None, ...) as a chain of select/slice/unsqueeze views."""
-    items = index if isinstance(index, tuple) else (index,)
-    for item in items:
-        valid = item is None or item is Ellipsis or isinstance(item, slice)
-        valid = valid or (not isinstance(item, builtins.bool) and hasattr(item, "__index__"))
-        if not valid:
-            raise IndexError(
-                "__getitem__(): only integers, slices (`:`), ellipsis (`...`) and None are valid "
-                f"indices (got {type(item).__name__})"
-            )
-    if sum(1 for item in items if item is Ellipsis) > 1:
-        raise IndexError("__getitem__(): an index can only have a single ellipsis ('...')")
-    consumed = sum(1 for item in items if item is not None and item is not Ellipsis)
-    if consumed > self.dim():
-        raise IndexError(f"__getitem__(): too many indices for tensor of dimension {self.dim()}")
-    result, dim = self, 0
-    for item in items:
-        if item is None:
-            result = result.unsqueeze(dim)
-            dim += 1
-        elif item is Ellipsis:
-            dim += self.dim() - consumed
-        elif isinstance(item, slice):
-            start = None if item.start is None else _index_int(item.start, "start")
-            stop = None if item.stop is None else _index_int(item.stop, "stop")
-            step = 1 if item.step is None else _index_int(item.step, "step")
-            if step <= 0:
-                raise ValueError(f"__getitem__(): step must be greater than zero, got {step}")
-            result = result._slice(dim, start, stop, step)
-            dim += 1
-        else:
-            position = operator.index(item)
-            size = result.size(dim)
-            if not -size <= position < size:
-                raise IndexError(
-                    f"__getitem__(): index {position} is out of bounds for dimension {dim} with size {size}"
-                )
-            result = result.select(dim, position)
-    return result
 
 
 def _size(self, dim=None):
@@ -188,7 +143,6 @@ def _array(self, dtype=None, copy=None):
 
 Tensor.shape = property(lambda self: Size(self._sizes), doc="The sizes as a kiln.Size.")
 Tensor.size = _size
-Tensor.__getitem__ = _getitem
 Tensor.tolist = _tolist
 Tensor.item = _item
 Tensor.__len__ = _len

@@ -13,6 +13,15 @@ void bindDTypes(pybind11::module_ &m);
 void bindTensor(pybind11::module_ &m);
 // from_numpy, Tensor.numpy and the copying constructors.
 void bindNumpy(pybind11::module_ &m);
+// Operators and the recording entry points of the trace (OpBindings.cpp).
+void bindOps(pybind11::module_ &m);
+// DLPack export and import (DLPackBindings.cpp).
+void bindDLPack(pybind11::module_ &m);
+// The Philox random fills, sort, topk and nonzero (KernelBindings.cpp).
+void bindKernels(pybind11::module_ &m);
+// A Python sequence of ints, or PyTorch's TypeError naming op and argument.
+std::vector<int64_t> toIntListArg(const char *op, const char *argName,
+                                  pybind11::handle sequence);
 
 // The one kiln._C.dtype object for `dtype`, so that `t.dtype is kiln.float32`.
 pybind11::object dtypeObject(kiln::DType dtype);

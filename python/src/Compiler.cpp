@@ -4,6 +4,7 @@
 #include "lib/Compiler/JIT.h"
 #include "lib/Compiler/Pipeline.h"
 #include "runtime/exec/Executable.h"
+#include "lib/Trace/Trace.h"
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -79,19 +80,24 @@ void bindCompiler(py::module_ &m) {
             std::vector<kiln::Tensor> inputs;
             inputs.reserve(args.size());
             for (size_t i = 0; i < args.size(); ++i) {
-              if (!py::isinstance<kiln::Tensor>(args[i]))
+              if (!py::isinstance<kiln::trace::LazyTensor>(args[i]))
                 throw py::type_error(
                     f.executable->signature().name + "(): input " +
                     std::to_string(i) + " must be a kiln.Tensor, not " +
                     std::string(py::str(py::type::of(args[i]).attr("__name__"))));
-              inputs.push_back(args[i].cast<kiln::Tensor>());
+              inputs.push_back(
+                  args[i].cast<const kiln::trace::LazyTensor &>().materialize());
             }
             std::vector<kiln::Tensor> outputs;
             {
               py::gil_scoped_release release;
               outputs = f.executable->run(inputs);
             }
-            return py::tuple(py::cast(outputs));
+            py::tuple result(outputs.size());
+            for (size_t i = 0; i < outputs.size(); ++i)
+              result[i] = py::cast(
+                  kiln::trace::LazyTensor::fromTensor(std::move(outputs[i])));
+            return result;
           },
           "Runs the function on kiln.Tensors; returns a tuple of results.")
       .def_property_readonly(

@@ -36,5 +36,8 @@ PYBIND11_MODULE(_C, m) {
   bindDTypes(m);
   bindTensor(m);
   bindNumpy(m);
+  bindOps(m);
+  bindDLPack(m);
+  bindKernels(m);
   bindCompiler(m);
 }

@@ -4,6 +4,7 @@
 #include "runtime/core/BFloat16.h"
 #include "runtime/core/Error.h"
 #include "runtime/core/Tensor.h"
+#include "lib/Trace/Trace.h"
 
 #include <pybind11/numpy.h>
 
@@ -142,7 +143,7 @@ py::array toNumpy(const Tensor &t) {
 } // namespace
 
 void bindNumpy(py::module_ &m) {
-  m.def("from_numpy", &fromNumpy, py::arg("ndarray"),
+  m.def("from_numpy", [](py::object array) { return kiln::trace::LazyTensor::fromTensor(fromNumpy(std::move(array))); }, py::arg("ndarray"),
         "A tensor sharing the array's memory and strides; keeps the array "
         "alive.");
   m.def(
@@ -150,14 +151,14 @@ void bindNumpy(py::module_ &m) {
       [](py::object array, DType dtype) {
         Tensor view = fromNumpy(std::move(array));
         if (dtype == DType::BFloat16)
-          return kiln::float32ToBFloat16(view);
+          return kiln::trace::LazyTensor::fromTensor(kiln::float32ToBFloat16(view));
         if (view.dtype() != dtype)
           kiln::fail(ErrorKind::Type, "tensor(): array dtype ", view.dtype(),
                      " does not match the requested ", dtype);
-        return view.clone();
+        return kiln::trace::LazyTensor::fromTensor(view.clone());
       },
       py::arg("array"), py::arg("dtype"));
-  py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"))
-      .def("numpy", &toNumpy,
+  py::reinterpret_borrow<py::class_<kiln::trace::LazyTensor>>(m.attr("Tensor"))
+      .def("numpy", [](const kiln::trace::LazyTensor &t) { return toNumpy(t.materialize()); },
            "A NumPy array over the same memory, with the same strides.");
 }

@@ -1,9 +1,11 @@
-// Binds kiln._C.Tensor: metadata and views over runtime/core/Tensor.
+// Binds kiln._C.Tensor: a lazy tensor (lib/Trace) with its metadata, views, operators and the trace controls.
 #include "python/src/Bindings.h"
 
 #include "runtime/core/BFloat16.h"
 #include "runtime/core/Error.h"
 #include "runtime/core/Tensor.h"
+#include "lib/Trace/Ops.h"
+#include "lib/Trace/Trace.h"
 
 #include <pybind11/stl.h>
 
@@ -12,6 +14,7 @@ using kiln::DType;
 using kiln::ErrorKind;
 using kiln::IntList;
 using kiln::Tensor;
+using kiln::trace::LazyTensor;
 
 namespace {
 
@@ -60,6 +63,14 @@ IntList varargsToList(const char *op, const char *argName,
   return out;
 }
 
+} // namespace
+
+IntList toIntListArg(const char *op, const char *argName, py::handle sequence) {
+  return toIntList(op, argName, sequence);
+}
+
+namespace {
+
 py::tuple toTuple(const IntList &values) {
   py::tuple out(values.size());
   for (size_t i = 0; i < values.size(); ++i)
@@ -69,57 +80,77 @@ py::tuple toTuple(const IntList &values) {
 
 } // namespace
 
+
 void bindTensor(py::module_ &m) {
-  py::class_<Tensor> tensor(m, "Tensor", "A strided view of shared storage.");
+  py::class_<LazyTensor> tensor(m, "Tensor", py::dynamic_attr(),
+                                "A lazy strided view of shared storage.");
   tensor
-      .def_property_readonly("_sizes",
-                             [](const Tensor &t) { return toTuple(t.sizes()); })
+      .def_property_readonly(
+          "_sizes", [](const LazyTensor &t) { return toTuple(t.sizes()); })
       .def(
-          "_size", [](const Tensor &t, int64_t dim) { return t.size(dim); },
+          "_size",
+          [](const LazyTensor &t, int64_t dim) { return t.meta().size(dim); },
           py::arg("dim"))
       .def(
           "stride",
-          [](const Tensor &t, py::object dim) -> py::object {
+          [](const LazyTensor &t, py::object dim) -> py::object {
             if (dim.is_none())
-              return toTuple(t.strides());
-            return py::int_(t.stride(toInt("stride", "dim", dim, 0)));
+              return toTuple(t.meta().strides());
+            return py::int_(t.meta().stride(toInt("stride", "dim", dim, 0)));
           },
           py::arg("dim") = py::none())
-      .def("dim", &Tensor::dim)
-      .def("ndimension", &Tensor::dim)
-      .def_property_readonly("ndim", &Tensor::dim)
-      .def("numel", &Tensor::numel)
-      .def("nelement", &Tensor::numel)
+      .def("dim", &LazyTensor::dim)
+      .def("ndimension", &LazyTensor::dim)
+      .def_property_readonly("ndim", &LazyTensor::dim)
+      .def("numel", &LazyTensor::numel)
+      .def("nelement", &LazyTensor::numel)
       .def_property_readonly(
-          "dtype", [](const Tensor &t) { return dtypeObject(t.dtype()); })
-      .def_property_readonly("device", &Tensor::device)
+          "dtype", [](const LazyTensor &t) { return dtypeObject(t.dtype()); })
       .def_property_readonly(
-          "is_cuda", [](const Tensor &t) { return t.device().isCUDA(); })
-      .def("storage_offset", &Tensor::storageOffset)
-      .def("is_contiguous", &Tensor::isContiguous)
-      .def("element_size", &Tensor::elementSize)
-      .def_property_readonly("itemsize", &Tensor::elementSize)
-      .def_property_readonly("nbytes", &Tensor::nbytes)
+          "device", [](const LazyTensor &t) { return t.meta().device(); })
+      .def_property_readonly(
+          "is_cuda",
+          [](const LazyTensor &t) { return t.meta().device().isCUDA(); })
+      .def("storage_offset",
+           [](const LazyTensor &t) { return t.meta().storageOffset(); })
+      .def("is_contiguous",
+           [](const LazyTensor &t) { return t.meta().isContiguous(); })
+      .def("element_size",
+           [](const LazyTensor &t) { return t.meta().elementSize(); })
+      .def_property_readonly(
+          "itemsize", [](const LazyTensor &t) { return t.meta().elementSize(); })
+      .def_property_readonly(
+          "nbytes", [](const LazyTensor &t) { return t.meta().nbytes(); })
+      .def("data_ptr",
+           [](const LazyTensor &t) {
+             return reinterpret_cast<uintptr_t>(t.materialize().data());
+           })
+      .def_property_readonly("_is_pending", &LazyTensor::isPending)
       .def(
-          "data_ptr",
-          [](const Tensor &t) { return reinterpret_cast<uintptr_t>(t.data()); })
-      .def("_is_view_of", &Tensor::sharesStorageWith, py::arg("other"))
+          "_is_view_of",
+          [](const LazyTensor &t, const LazyTensor &other) {
+            return t.base() == other.base() ||
+                   t.meta().sharesStorageWith(other.meta());
+          },
+          py::arg("other"))
       .def("view",
-           [](const Tensor &t, const py::args &shape) {
+           [](const LazyTensor &t, const py::args &shape) {
              return t.view(varargsToList("view", "size", shape));
            })
       .def("reshape",
-           [](const Tensor &t, const py::args &shape) {
+           [](const LazyTensor &t, const py::args &shape) {
              return t.reshape(varargsToList("reshape", "shape", shape));
            })
-      .def("transpose", &Tensor::transpose, py::arg("dim0"), py::arg("dim1"))
-      .def("swapaxes", &Tensor::transpose, py::arg("axis0"), py::arg("axis1"))
+      .def("transpose", &LazyTensor::transpose, py::arg("dim0"),
+           py::arg("dim1"))
+      .def("swapaxes", &LazyTensor::transpose, py::arg("axis0"),
+           py::arg("axis1"))
       .def("permute",
-           [](const Tensor &t, const py::args &dims) {
+           [](const LazyTensor &t, const py::args &dims) {
              return t.permute(varargsToList("permute", "dims", dims));
            })
       .def("t",
-           [](const Tensor &t) {
+           [](const LazyTensor &t) {
              if (t.dim() > 2)
                kiln::fail(ErrorKind::Runtime,
                           "t(): t() expects a tensor with <= 2 dimensions, "
@@ -128,38 +159,48 @@ void bindTensor(py::module_ &m) {
              return t.dim() < 2 ? t : t.transpose(0, 1);
            })
       .def_property_readonly("T",
-                             [](const Tensor &t) {
+                             [](const LazyTensor &t) {
                                IntList dims;
                                for (int64_t d = t.dim() - 1; d >= 0; --d)
                                  dims.push_back(d);
                                return t.permute(dims);
                              })
-      .def("narrow", &Tensor::narrow, py::arg("dim"), py::arg("start"),
+      .def_property_readonly("mT",
+                             [](const LazyTensor &t) {
+                               if (t.dim() < 2)
+                                 kiln::fail(ErrorKind::Runtime,
+                                            "mT: tensor.mT is only supported on "
+                                            "matrices or batches of matrices. "
+                                            "Got ",
+                                            t.dim(), "-D tensor.");
+                               return t.transpose(-2, -1);
+                             })
+      .def("narrow", &LazyTensor::narrow, py::arg("dim"), py::arg("start"),
            py::arg("length"))
-      .def("select", &Tensor::select, py::arg("dim"), py::arg("index"))
-      .def("_slice", &Tensor::slice, py::arg("dim"), py::arg("start"),
+      .def("select", &LazyTensor::select, py::arg("dim"), py::arg("index"))
+      .def("_slice", &LazyTensor::slice, py::arg("dim"), py::arg("start"),
            py::arg("end"), py::arg("step"))
       .def("expand",
-           [](const Tensor &t, const py::args &sizes) {
+           [](const LazyTensor &t, const py::args &sizes) {
              return t.expand(varargsToList("expand", "size", sizes));
            })
       .def(
           "expand_as",
-          [](const Tensor &t, const Tensor &other) {
+          [](const LazyTensor &t, const LazyTensor &other) {
             return t.expand(other.sizes());
           },
           py::arg("other"))
       .def(
           "squeeze",
-          [](const Tensor &t, py::object dim) {
+          [](const LazyTensor &t, py::object dim) {
             return dim.is_none() ? t.squeeze()
                                  : t.squeeze(toInt("squeeze", "dim", dim, 0));
           },
           py::arg("dim") = py::none())
-      .def("unsqueeze", &Tensor::unsqueeze, py::arg("dim"))
+      .def("unsqueeze", &LazyTensor::unsqueeze, py::arg("dim"))
       .def(
           "as_strided",
-          [](const Tensor &t, py::object size, py::object stride,
+          [](const LazyTensor &t, py::object size, py::object stride,
              std::optional<int64_t> offset) {
             return t.asStrided(toIntList("as_strided", "size", size),
                                toIntList("as_strided", "stride", stride),
@@ -167,14 +208,17 @@ void bindTensor(py::module_ &m) {
           },
           py::arg("size"), py::arg("stride"),
           py::arg("storage_offset") = py::none())
-      .def("contiguous", &Tensor::contiguous)
-      .def("clone", &Tensor::clone)
-      .def("_bfloat16_to_float32", &kiln::bfloat16ToFloat32);
+      .def("contiguous", &LazyTensor::contiguous)
+      .def("clone", &LazyTensor::clone)
+      .def("_bfloat16_to_float32", [](const LazyTensor &t) {
+        return LazyTensor::fromTensor(kiln::bfloat16ToFloat32(t.materialize()));
+      });
 
   m.def(
       "empty",
       [](py::object size, DType dtype, kiln::Device device) {
-        return Tensor::empty(toIntList("empty", "size", size), dtype, device);
+        return LazyTensor::fromTensor(
+            Tensor::empty(toIntList("empty", "size", size), dtype, device));
       },
       py::arg("size"), py::arg("dtype"), py::arg("device"));
 }

@@ -1,0 +1,467 @@
+// Materialization: cut the pending graph, key it structurally, emit Kiln IR on a miss, compile, run, write results back.
+#include "lib/Trace/Program.h"
+
+#include "lib/Compiler/JIT.h"
+#include "runtime/core/Allocator.h"
+#include "runtime/core/Error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace kiln::trace {
+
+namespace {
+
+struct State {
+  std::vector<Base *> pending;
+  uint64_t nextSeq = 0;
+  TraceStats stats;
+  std::unordered_map<std::string, std::shared_ptr<Executable>> programs;
+  std::unordered_set<size_t> seenOps, seenDtypes, seenOpsShapes;
+};
+
+State &state() {
+  static State *s = new State();
+  return *s;
+}
+
+
+void appendType(std::string &out, const Node &node) {
+  out += "tensor<";
+  for (int64_t size : node.sizes) {
+    out += std::to_string(size);
+    out += 'x';
+  }
+  out += shortName(node.dtype);
+  out += '>';
+}
+
+// The leaves' identity: the same memory viewed the same way is one input.
+using LeafKey = std::tuple<const void *, int64_t, IntList, IntList, DType>;
+
+struct Output {
+  Node *node;
+  std::shared_ptr<Base> base; // null for a value asked for by itself
+};
+
+// The part of the pending graph a materialization runs.
+struct Cut {
+  std::vector<Node *> order; // leaves and ops, inputs before users
+  uint64_t epoch = 0;        // marks the nodes numbered by this cut
+  std::vector<Node *> leaves;
+  std::vector<Output> outputs;
+  int ops = 0;
+};
+
+bool seen(const Cut &cut, const Node *node) { return node->cutEpoch == cut.epoch; }
+
+int id(const Cut &cut, const Node *node) { return node->cutId; }
+
+void number(Cut &cut, Node *node, int value) {
+  node->cutEpoch = cut.epoch;
+  node->cutId = value;
+}
+
+void visit(Cut &cut, std::map<LeafKey, int> &leafIds, Node *root) {
+  if (seen(cut, root))
+    return;
+  std::vector<std::pair<Node *, size_t>> stack{{root, 0}};
+  while (!stack.empty()) {
+    auto &[node, next] = stack.back();
+    if (next < node->inputs.size()) {
+      Node *input = node->inputs[next++].get();
+      if (!seen(cut, input))
+        stack.push_back({input, 0});
+      continue;
+    }
+    Node *done = node;
+    stack.pop_back();
+    if (seen(cut, done))
+      continue;
+    if (!done->op) {
+      const Tensor &t = done->leaf;
+      LeafKey key{t.storage().id(), t.storageOffset(), t.sizes(), t.strides(),
+                  t.dtype()};
+      auto [it, inserted] = leafIds.emplace(key, -1);
+      if (!inserted) {
+        number(cut, done, it->second);
+        continue;
+      }
+      it->second = static_cast<int>(cut.order.size());
+      cut.leaves.push_back(done);
+    } else {
+      cut.ops++;
+    }
+    number(cut, done, static_cast<int>(cut.order.size()));
+    cut.order.push_back(done);
+  }
+}
+
+bool contains(const std::vector<Output> &outputs, const Base *base) {
+  for (const Output &o : outputs)
+    if (o.base.get() == base)
+      return true;
+  return false;
+}
+
+Cut makeCut(std::vector<Output> outputs) {
+  static uint64_t epochs = 0;
+  Cut cut;
+  cut.epoch = ++epochs;
+  std::map<LeafKey, int> leafIds;
+  for (const Output &o : outputs)
+    visit(cut, leafIds, o.node);
+  // Pending bases computed anyway become outputs too, so a later step does
+  // not recompute them.
+  for (Node *node : cut.order) {
+    if (!node->op)
+      continue;
+    std::shared_ptr<Base> owner = node->owner.lock();
+    if (owner && owner->pending.get() == node && !contains(outputs, owner.get()))
+      outputs.push_back({node, owner});
+  }
+  cut.outputs = std::move(outputs);
+  return cut;
+}
+
+bool writesBack(const Cut &cut) {
+  for (const Output &o : cut.outputs)
+    if (o.base && o.base->meta.storage().allocated())
+      return true;
+  return false;
+}
+
+// Every pending base, in recording order (so that equal steps cut equally).
+std::vector<Output> allPending() {
+  std::vector<Base *> bases = state().pending;
+  std::sort(bases.begin(), bases.end(), [](const Base *a, const Base *b) {
+    return a->pending->seq < b->pending->seq;
+  });
+  std::vector<Output> outputs;
+  for (Base *base : bases) {
+    std::shared_ptr<Base> owner = base->pending->owner.lock();
+    // A base is always owned through a LazyTensor's shared_ptr; take the
+    // reference from the node when it is the owner, else alias it.
+    if (owner.get() != base)
+      owner = std::shared_ptr<Base>(std::shared_ptr<Base>(), base);
+    outputs.push_back({base->pending.get(), owner});
+  }
+  return outputs;
+}
+
+// FNV-1a over raw bytes, for the compile reasons' signatures.
+void mix(size_t &hash, const void *data, size_t size) {
+  const auto *bytes = static_cast<const unsigned char *>(data);
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ bytes[i]) * 1099511628211ull;
+}
+
+template <typename T> void appendRaw(std::string &out, const T &value) {
+  out.append(reinterpret_cast<const char *>(&value), sizeof value);
+}
+
+// The exact structure of the cut as bytes (op names are interned, so their
+// addresses stand for them within the process), and three hashes that tell
+// a new op sequence from a new dtype from a new shape.
+std::string keyOf(const Cut &cut, size_t &opsHash, size_t &dtypesHash,
+                  size_t &opsShapesHash) {
+  std::string key;
+  key.reserve(cut.order.size() * 40);
+  size_t ops = 14695981039346656037ull, dtypes = ops;
+  for (Node *node : cut.order) {
+    const char *op = node->op ? node->op : "leaf";
+    mix(ops, op, std::strlen(op));
+    for (const NodePtr &input : node->inputs) {
+      int32_t inputId = id(cut, input.get());
+      appendRaw(key, inputId);
+      mix(ops, &inputId, sizeof inputId);
+    }
+    appendRaw(key, op);
+    uint32_t attrSize = static_cast<uint32_t>(node->attrs.size());
+    appendRaw(key, attrSize);
+    key += node->attrs;
+    if (node->attrs.size() < 8)
+      mix(ops, node->attrs.data(), node->attrs.size());
+    auto dtype = static_cast<uint8_t>(node->dtype);
+    appendRaw(key, dtype);
+    mix(dtypes, &dtype, 1);
+    auto rank = static_cast<uint8_t>(node->sizes.size());
+    appendRaw(key, rank);
+    key.append(reinterpret_cast<const char *>(node->sizes.data()),
+               node->sizes.size() * sizeof(int64_t));
+  }
+  for (const Output &o : cut.outputs) {
+    int32_t outputId = id(cut, o.node);
+    appendRaw(key, outputId);
+    mix(ops, &outputId, sizeof outputId);
+  }
+  opsHash = ops;
+  dtypesHash = ops ^ (dtypes * 31);
+  opsShapesHash = std::hash<std::string>()(key);
+  return key;
+}
+
+std::string emit(const Cut &cut) {
+  std::string out = "func.func @trace(";
+  for (size_t i = 0; i < cut.leaves.size(); ++i) {
+    if (i)
+      out += ", ";
+    out += "%v" + std::to_string(id(cut, cut.leaves[i])) + ": ";
+    appendType(out, *cut.leaves[i]);
+  }
+  out += ") -> (";
+  std::string results;
+  for (size_t i = 0; i < cut.outputs.size(); ++i) {
+    if (i)
+      results += ", ";
+    appendType(results, *cut.outputs[i].node);
+  }
+  out += results + ") {\n";
+  for (Node *node : cut.order) {
+    if (!node->op)
+      continue;
+    out += "  %v" + std::to_string(id(cut, node)) + " = \"" + node->op + "\"(";
+    std::string types;
+    for (size_t i = 0; i < node->inputs.size(); ++i) {
+      if (i) {
+        out += ", ";
+        types += ", ";
+      }
+      out += "%v" + std::to_string(id(cut, node->inputs[i].get()));
+      appendType(types, *node->inputs[i]);
+    }
+    out += ")";
+    if (!node->attrs.empty())
+      out += " <{" + node->attrs + "}>";
+    out += " : (" + types + ") -> ";
+    appendType(out, *node);
+    out += "\n";
+  }
+  out += "  return ";
+  for (size_t i = 0; i < cut.outputs.size(); ++i)
+    out += (i ? ", %v" : "%v") + std::to_string(id(cut, cut.outputs[i].node));
+  out += " : " + results + "\n}\n";
+  return out;
+}
+
+std::string describe(const std::vector<Node *> &nodes) {
+  std::string out;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i)
+      out += ", ";
+    out += std::string(shortName(nodes[i]->dtype)) + formatList(nodes[i]->sizes);
+  }
+  return out;
+}
+
+std::shared_ptr<Executable> programFor(const Cut &cut) {
+  State &s = state();
+  size_t opsHash, dtypesHash, shapesHash;
+  std::string key = keyOf(cut, opsHash, dtypesHash, shapesHash);
+  auto found = s.programs.find(key);
+  if (found != s.programs.end()) {
+    s.stats.programHits++;
+    return found->second;
+  }
+  auto start = std::chrono::steady_clock::now();
+  CompileEvent event;
+  if (!s.seenOps.count(opsHash))
+    event.reason = "new op sequence";
+  else if (!s.seenDtypes.count(dtypesHash))
+    event.reason = "new dtype";
+  else
+    event.reason = "new shape";
+  s.seenOps.insert(opsHash);
+  s.seenDtypes.insert(dtypesHash);
+  s.seenOpsShapes.insert(shapesHash);
+
+  std::string source = emit(cut);
+  compiler::CompileOptions options;
+  options.entry = "trace";
+  compiler::CompileResult result = compiler::compile(source, options);
+  if (!result.executable)
+    fail(ErrorKind::Runtime,
+         "internal error: the traced program failed to compile:\n",
+         result.diagnostics, "\nprogram:\n", source);
+  event.ops = cut.ops;
+  event.inputs = describe(cut.leaves);
+  std::vector<Node *> outs;
+  for (const Output &o : cut.outputs)
+    outs.push_back(o.node);
+  event.outputs = describe(outs);
+  event.origin = result.origin;
+  event.ms = std::chrono::duration<double, std::milli>(
+                 std::chrono::steady_clock::now() - start)
+                 .count();
+  s.stats.compiles++;
+  s.stats.events.push_back(std::move(event));
+  if (s.stats.events.size() > 64)
+    s.stats.events.erase(s.stats.events.begin());
+  s.programs.emplace(std::move(key), result.executable);
+  return result.executable;
+}
+
+void clearPending(Base &base) {
+  base.pending.reset();
+  base.leafNode.reset();
+  base.version++;
+  unregisterPending(base);
+}
+
+// Runs the cut; returns the values of outputs that have no base.
+std::vector<Tensor> run(const Cut &cut) {
+  std::shared_ptr<Executable> executable = programFor(cut);
+  std::vector<Tensor> inputs;
+  inputs.reserve(cut.leaves.size());
+  for (Node *leaf : cut.leaves)
+    inputs.push_back(leaf->leaf);
+  std::vector<Tensor> outputs;
+  std::vector<bool> copyBack;
+  outputs.reserve(cut.outputs.size());
+  for (const Output &o : cut.outputs) {
+    const Tensor &meta = o.base ? o.base->meta : Tensor();
+    bool fresh = o.base && !meta.storage().allocated() && meta.isContiguous() &&
+                 meta.storageOffset() == 0;
+    if (fresh) {
+      meta.storage().allocate(cpuAllocator());
+      outputs.push_back(meta);
+    } else {
+      outputs.push_back(Tensor::empty(o.node->sizes, o.node->dtype));
+    }
+    copyBack.push_back(o.base && !fresh);
+  }
+  executable->runInto(inputs, outputs);
+  state().stats.materializations++;
+  std::vector<Tensor> values;
+  for (size_t i = 0; i < cut.outputs.size(); ++i) {
+    const Output &o = cut.outputs[i];
+    if (!o.base) {
+      values.push_back(outputs[i]);
+      continue;
+    }
+    if (copyBack[i]) {
+      if (!o.base->meta.storage().allocated())
+        o.base->meta.storage().allocate(cpuAllocator());
+      Tensor target = o.base->meta;
+      target.copyFrom(outputs[i]);
+    }
+    if (o.base->pending.get() == o.node)
+      clearPending(*o.base);
+  }
+  return values;
+}
+
+// The outputs for `requested`, widened to every pending base when results
+// are written into memory that pending graphs may still read.
+Cut cutFor(std::vector<Output> requested) {
+  Cut cut = makeCut(requested);
+  if (!writesBack(cut))
+    return cut;
+  std::vector<Output> all;
+  for (const Output &o : requested)
+    if (!o.base)
+      all.push_back(o);
+  for (Output &o : allPending())
+    all.push_back(o);
+  return makeCut(std::move(all));
+}
+
+} // namespace
+
+void setPending(Base &base, NodePtr node) {
+  State &s = state();
+  if (!node->owner.lock())
+    node->owner = base.weak_from_this();
+  base.pending = std::move(node);
+  base.leafNode.reset();
+  base.version++;
+  if (base.registryIndex < 0) {
+    base.registryIndex = static_cast<int64_t>(s.pending.size());
+    s.pending.push_back(&base);
+  }
+}
+
+void unregisterPending(Base &base) {
+  if (base.registryIndex < 0)
+    return;
+  std::vector<Base *> &pending = state().pending;
+  Base *last = pending.back();
+  pending[base.registryIndex] = last;
+  last->registryIndex = base.registryIndex;
+  pending.pop_back();
+  base.registryIndex = -1;
+}
+
+void noteRecorded(Node &node) {
+  State &s = state();
+  node.seq = s.nextSeq++;
+  s.stats.recorded++;
+}
+
+void materialize(const std::vector<const LazyTensor *> &tensors) {
+  std::vector<Output> requested;
+  for (const LazyTensor *t : tensors) {
+    const std::shared_ptr<Base> &base = t->base();
+    if (base->pending && !contains(requested, base.get()))
+      requested.push_back({base->pending.get(), base});
+  }
+  if (requested.empty())
+    return;
+  run(cutFor(std::move(requested)));
+}
+
+void syncAll() {
+  std::vector<Output> all = allPending();
+  if (!all.empty())
+    run(cutFor(std::move(all)));
+}
+
+Tensor materializeValue(const NodePtr &node) {
+  if (!node->op && node->leaf.storage().allocated() &&
+      state().pending.empty())
+    return node->leaf.clone();
+  std::vector<Output> outputs{{node.get(), nullptr}};
+  for (Output &o : allPending())
+    outputs.push_back(o);
+  Cut cut = makeCut(std::move(outputs));
+  return run(cut).at(0);
+}
+
+std::string programText(const std::vector<const LazyTensor *> &tensors) {
+  std::vector<Output> requested;
+  for (const LazyTensor *t : tensors)
+    if (t->base()->pending && !contains(requested, t->base().get()))
+      requested.push_back({t->base()->pending.get(), t->base()});
+  if (requested.empty())
+    return "";
+  return emit(cutFor(std::move(requested)));
+}
+
+TraceStats stats() {
+  TraceStats result = state().stats;
+  result.pending = static_cast<int64_t>(state().pending.size());
+  return result;
+}
+
+void resetStats() {
+  State &s = state();
+  s.stats = TraceStats();
+}
+
+void clearProgramCache() {
+  State &s = state();
+  s.programs.clear();
+  s.seenOps.clear();
+  s.seenDtypes.clear();
+  s.seenOpsShapes.clear();
+}
+
+} // namespace kiln::trace

@@ -1,0 +1,18 @@
+// Trace internals shared by Trace.cpp and Program.cpp: the registry of pending bases and materialization.
+#pragma once
+
+#include "lib/Trace/Trace.h"
+
+namespace kiln::trace {
+
+// Makes `node` the pending value of `base` (registering the base).
+void setPending(Base &base, NodePtr node);
+// Drops `base` from the registry of pending bases.
+void unregisterPending(Base &base);
+// Counts a recorded node and stamps its sequence number.
+void noteRecorded(Node &node);
+// Computes `node` (with every pending base, so that no pending graph still
+// reads memory that is about to be written) and returns its value.
+Tensor materializeValue(const NodePtr &node);
+
+} // namespace kiln::trace

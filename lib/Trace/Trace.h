@@ -1,0 +1,187 @@
+// The pending trace: lazy tensors whose values are nodes of a graph, cut and compiled through the JIT when needed.
+//
+// A LazyTensor is a strided view (`meta`) of a Base. The Base owns the
+// storage and, while its value is not yet in memory, the node that computes
+// it (`pending`). Views of a pending base read it through IR view ops
+// (reshape, permute, slice, broadcast_to); views of a materialized base read
+// the memory directly as a leaf. In-place ops on a whole base only replace
+// its pending node; writes through a view are done eagerly (see assign()).
+// Plain C++ with exceptions (kiln::Error); includes no MLIR header.
+#pragma once
+
+#include "runtime/core/Tensor.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln::trace {
+
+struct Base;
+struct Node;
+using NodePtr = std::shared_ptr<Node>;
+
+// One recorded op (or a leaf: a materialized tensor passed in).
+struct Node {
+  // Interned "kiln.add"; null for a leaf.
+  const char *op = nullptr;
+  // The op's properties in MLIR's generic form, without `<{ }>`:
+  // "dims = array<i64: 1>, kind = #kiln<reduce_kind sum>". Part of the cache
+  // key, so it must not hold data values of tensors.
+  std::string attrs;
+  std::vector<NodePtr> inputs;
+  DType dtype = DType::Float32;
+  IntList sizes;
+  // For a leaf: the view of memory the compiled program reads.
+  Tensor leaf;
+  // The base whose pending value this node is (expired or stale otherwise).
+  std::weak_ptr<Base> owner;
+  // Longest path from a leaf; bounds the pending trace.
+  uint32_t depth = 0;
+  // Recording order; orders the outputs of a whole-trace sync.
+  uint64_t seq = 0;
+  // This node's position in the cut numbered `cutEpoch` (Program.cpp).
+  uint64_t cutEpoch = 0;
+  int cutId = -1;
+};
+
+// What all views of one storage share.
+struct Base : std::enable_shared_from_this<Base> {
+  explicit Base(Tensor meta);
+  ~Base();
+  Base(const Base &) = delete;
+  Base &operator=(const Base &) = delete;
+
+  // The tensor that created the storage (contiguous for op results).
+  Tensor meta;
+  // The value not yet in memory; null when memory is current.
+  NodePtr pending;
+  // The leaf reading `meta` while memory is current.
+  NodePtr leafNode;
+  // Bumped whenever the value changes, so cached view nodes go stale.
+  uint64_t version = 0;
+  // Position in the registry of pending bases (-1 when not pending).
+  int64_t registryIndex = -1;
+};
+
+// One step from a base to a view, replayed as an IR op while the base is
+// pending.
+struct ViewStep {
+  enum Kind { Reshape, Permute, Slice, Broadcast } kind;
+  IntList sizes; // result sizes
+  IntList a, b, c; // permute dims / slice start, end, step
+};
+
+struct ViewChain {
+  std::shared_ptr<const ViewChain> parent;
+  ViewStep step;
+};
+
+class LazyTensor {
+public:
+  LazyTensor() = default;
+  // A tensor over memory that is already current (from_numpy, creation ops).
+  static LazyTensor fromTensor(Tensor t);
+  // The result of `node`: a fresh contiguous base whose storage is allocated
+  // when materialized.
+  static LazyTensor fromNode(NodePtr node);
+
+  // A whole base shares its base's metadata instead of copying it.
+  const Tensor &meta() const {
+    return chain_ || opaque_ ? meta_ : base_->meta;
+  }
+  const std::shared_ptr<Base> &base() const { return base_; }
+  DType dtype() const { return meta().dtype(); }
+  const IntList &sizes() const { return meta().sizes(); }
+  int64_t dim() const { return meta().dim(); }
+  int64_t numel() const { return meta().numel(); }
+  bool isPending() const { return base_ && base_->pending != nullptr; }
+
+  // The node giving this tensor's current value (a leaf when in memory).
+  NodePtr value() const;
+  // Materializes the value; afterwards meta() may be read and written.
+  const Tensor &materialize() const;
+
+  // Views (PyTorch semantics and errors, from runtime/core/Tensor).
+  LazyTensor view(const IntList &sizes) const;
+  // A view when the strides allow, else a reshaped copy.
+  LazyTensor reshape(const IntList &sizes) const;
+  LazyTensor permute(const IntList &dims) const;
+  LazyTensor transpose(int64_t dim0, int64_t dim1) const;
+  LazyTensor slice(int64_t dim, std::optional<int64_t> start,
+                   std::optional<int64_t> end, int64_t step) const;
+  LazyTensor select(int64_t dim, int64_t index) const;
+  LazyTensor narrow(int64_t dim, int64_t start, int64_t length) const;
+  LazyTensor expand(const IntList &sizes) const;
+  LazyTensor squeeze() const;
+  LazyTensor squeeze(int64_t dim) const;
+  LazyTensor unsqueeze(int64_t dim) const;
+  LazyTensor asStrided(const IntList &sizes, const IntList &strides,
+                       std::optional<int64_t> offset) const;
+  LazyTensor contiguous() const;
+  LazyTensor clone() const;
+
+  // In-place: this tensor's value becomes `value` (same sizes; cast to this
+  // dtype by the caller). Whole bases stay lazy; views are written eagerly.
+  void assign(const NodePtr &value);
+
+  // True when this tensor covers its base exactly (same layout).
+  bool isWholeBase() const;
+
+private:
+  LazyTensor makeView(Tensor meta, ViewStep step) const;
+  LazyTensor makeOpaque(Tensor meta) const;
+
+  Tensor meta_;
+  std::shared_ptr<Base> base_;
+  std::shared_ptr<const ViewChain> chain_;
+  bool opaque_ = false;
+  mutable NodePtr cached_;
+  mutable uint64_t cachedVersion_ = 0;
+};
+
+// A stable pointer for op name `name` (for names not given as literals).
+const char *internOp(const std::string &name);
+// Records `op` with `inputs`; the caller has validated them and computed the
+// result type. `op` must be a string literal or come from internOp().
+NodePtr record(const char *op, std::vector<NodePtr> inputs, DType dtype,
+               IntList sizes, std::string attrs = {});
+NodePtr leafOf(const Tensor &t);
+
+// Materializes every tensor in `tensors` (one program).
+void materialize(const std::vector<const LazyTensor *> &tensors);
+// Materializes every pending tensor.
+void syncAll();
+
+struct CompileEvent {
+  // "new op sequence", "new dtype", "new shape" or "new outputs".
+  std::string reason;
+  int64_t ops = 0;
+  std::string inputs;  // "f32[16], f32[16]"
+  std::string outputs;
+  std::string origin;  // "compiled", "disk" or "memory" (the JIT's caches)
+  double ms = 0;
+};
+
+struct TraceStats {
+  int64_t recorded = 0;        // nodes recorded
+  int64_t materializations = 0; // programs run
+  int64_t programHits = 0;     // served by the trace's program cache
+  int64_t compiles = 0;        // programs handed to the JIT
+  int64_t pending = 0;         // bases pending now
+  std::vector<CompileEvent> events; // the latest 64 compiles
+};
+TraceStats stats();
+void resetStats();
+// Forgets the programs kept by the trace (the JIT's caches are separate).
+void clearProgramCache();
+// Environment KILN_MAX_PENDING_DEPTH (default 256): a node deeper than this
+// is materialized as soon as it is recorded.
+uint32_t maxPendingDepth();
+void setMaxPendingDepth(uint32_t depth);
+// The MLIR text of the program that would materialize `tensors` (for
+// debugging and kiln.explain).
+std::string programText(const std::vector<const LazyTensor *> &tensors);
+
+} // namespace kiln::trace
