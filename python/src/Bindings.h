@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/core/DType.h"
+#include "runtime/core/Error.h"
 
 #include <pybind11/pybind11.h>
 
@@ -22,6 +23,9 @@ void bindKernels(pybind11::module_ &m);
 // A Python sequence of ints, or PyTorch's TypeError naming op and argument.
 std::vector<int64_t> toIntListArg(const char *op, const char *argName,
                                   pybind11::handle sequence);
+
+// The Python exception class a kiln::Error of `kind` becomes.
+PyObject *pythonExceptionFor(kiln::ErrorKind kind);
 
 // The one kiln._C.dtype object for `dtype`, so that `t.dtype is kiln.float32`.
 pybind11::object dtypeObject(kiln::DType dtype);

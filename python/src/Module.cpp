@@ -5,7 +5,6 @@
 
 namespace py = pybind11;
 
-namespace {
 PyObject *pythonExceptionFor(kiln::ErrorKind kind) {
   switch (kind) {
   case kiln::ErrorKind::Index:
@@ -21,7 +20,6 @@ PyObject *pythonExceptionFor(kiln::ErrorKind kind) {
   }
   return PyExc_RuntimeError;
 }
-} // namespace
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "Kiln's C++ core: dtypes, devices, tensors and the compiler";

@@ -143,6 +143,54 @@ py::dict statsToPython(const kiln::trace::TraceStats &stats) {
   return d;
 }
 
+// The hottest operators also get CPython number slots, so `x * w` skips the
+// lookup of __mul__ and pybind11's dispatcher. CPython calls a binary slot
+// with the operands in source order whichever of them is the tensor, so one
+// function serves `x * 2` and `2 * x`.
+template <typename Fn> PyObject *guarded(Fn &&fn) {
+  try {
+    return fn();
+  } catch (const kiln::Error &e) {
+    PyErr_SetString(pythonExceptionFor(e.kind()), e.what());
+  } catch (py::error_already_set &e) {
+    e.restore();
+  } catch (const std::exception &e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+template <BinaryOp op> PyObject *binarySlot(PyObject *a, PyObject *b) {
+  return guarded([&]() -> PyObject * {
+    std::optional<Operand> x = parseOperand(a), y = parseOperand(b);
+    if (!x || !y)
+      Py_RETURN_NOTIMPLEMENTED;
+    return py::cast(kiln::trace::binary(op, *x, *y)).release().ptr();
+  });
+}
+
+template <BinaryOp op> PyObject *inPlaceSlot(PyObject *self, PyObject *other) {
+  return guarded([&]() -> PyObject * {
+    if (!isTensor(self))
+      Py_RETURN_NOTIMPLEMENTED;
+    return applyInPlace(op, py::reinterpret_borrow<py::object>(self), other)
+        .release()
+        .ptr();
+  });
+}
+
+void installNumberSlots(PyTypeObject *type) {
+  PyNumberMethods *n = type->tp_as_number;
+  n->nb_add = binarySlot<BinaryOp::Add>;
+  n->nb_subtract = binarySlot<BinaryOp::Sub>;
+  n->nb_multiply = binarySlot<BinaryOp::Mul>;
+  n->nb_true_divide = binarySlot<BinaryOp::Div>;
+  n->nb_inplace_add = inPlaceSlot<BinaryOp::Add>;
+  n->nb_inplace_subtract = inPlaceSlot<BinaryOp::Sub>;
+  n->nb_inplace_multiply = inPlaceSlot<BinaryOp::Mul>;
+  n->nb_inplace_true_divide = inPlaceSlot<BinaryOp::Div>;
+}
+
 template <BinaryOp op> void defBinary(py::class_<LazyTensor> &cls, const char *name, const char *rname, const char *iname) {
   cls.def(name, [](py::handle self, py::handle other) { return applyBinary(op, self, other, false); }, py::is_operator());
   if (rname)
@@ -189,6 +237,7 @@ void bindOps(py::module_ &m) {
           return notImplemented();
         return py::cast(kiln::trace::matmul(a.cast<const LazyTensor &>(), b));
       }, py::is_operator());
+  installNumberSlots(tensorType);
 
   py::dict binaryOps, unaryOps;
   for (int i = 0; i <= static_cast<int>(BinaryOp::ShiftRight); ++i)
