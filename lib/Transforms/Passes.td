@@ -1,8 +1,38 @@
-// Kiln's own passes over linalg, affine and func IR (the lowering pipeline names them).
+// Kiln's own passes over Kiln, linalg, affine and func IR (the lowering pipeline names most of them).
 #ifndef KILN_TRANSFORMS_PASSES
 #define KILN_TRANSFORMS_PASSES
 
 include "mlir/Pass/PassBase.td"
+
+def KilnAutodiff : Pass<"kiln-autodiff", "mlir::ModuleOp"> {
+  let summary = "Append the gradient of a scalar result to Kiln functions (reverse mode)";
+  let description = [{
+    Rewrites each public `func.func` (or only `function`) to return, after
+    its original results, the gradient of result `result` (a 0-d float
+    tensor: a loss) with respect to each argument in `wrt`. The cotangent of
+    the loss starts as 1.0; the ops on the way from the chosen arguments to
+    the loss are visited in reverse and each builds its vector-Jacobian
+    product through `KilnDifferentiableOpInterface`; cotangents of a value
+    with several uses are summed with `kiln.add`. An argument the loss does
+    not depend on gets zeros. The backward ops are ordinary Kiln IR: the
+    forward values they read are shared with the forward computation, and
+    what the returned values do not need is left to `canonicalize`.
+
+    The function must be a single block of ops with static shapes. An op on
+    the way from an argument to the loss without a VJP rule (`max_pool2d`,
+    calls) is an error naming it. docs/autodiff.md describes the rules.
+  }];
+  let dependentDialects = ["::kiln::KilnDialect"];
+  let options = [
+    ListOption<"wrt", "wrt", "int64_t",
+               "Argument indices to differentiate with respect to (default: "
+               "every float tensor argument)">,
+    Option<"result", "result", "int64_t", "0",
+           "Index of the 0-d float result to differentiate">,
+    Option<"function", "function", "std::string", "\"\"",
+           "Only differentiate this function (default: every public one)">
+  ];
+}
 
 def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
   let summary = "Fuse elementwise linalg ops, duplicating cheap multi-user producers";

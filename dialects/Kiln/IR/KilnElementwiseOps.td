@@ -16,10 +16,14 @@ def Kiln_IntTensor : RankedTensorOf<[Kiln_IntElementType]>;
 //===----------------------------------------------------------------------===//
 
 // One result element per operand element, same type as the operand.
-// `exampleElement` is the element type the generated example uses.
+// `exampleElement` is the element type the generated example uses;
+// `differentiable` attaches the VJP rule (KilnVJPElementwise.cpp).
 class Kiln_UnaryOp<string mnemonic, string opSummary, string opDescription,
-                   Type operandType = Kiln_Tensor, string exampleElement = "f32">
-    : Kiln_Op<mnemonic, [KilnElementwiseOpInterface, InferTypeOpAdaptor]> {
+                   Type operandType = Kiln_Tensor, string exampleElement = "f32",
+                   bit differentiable = 1>
+    : Kiln_Op<mnemonic, !listconcat(
+          [KilnElementwiseOpInterface, InferTypeOpAdaptor],
+          !if(differentiable, [KilnDifferentiable], []))> {
   let summary = opSummary;
   // Built from strings, not a code block, so the generated markdown is not
   // indented into a literal block after the one-line opDescription.
@@ -106,7 +110,7 @@ def Kiln_LogicalNotOp
 def Kiln_BitwiseNotOp : Kiln_UnaryOp<"bitwise_not", "bitwise not",
     "Computes `~x`, flipping every bit; on `i1` it is logical not. The operand "
     "must have an integer or bool element type.",
-    Kiln_IntOrBoolTensor, "i32"> {
+    Kiln_IntOrBoolTensor, "i32", /*differentiable=*/0> {
   let results = (outs Kiln_IntOrBoolTensor:$result);
 }
 
@@ -116,11 +120,15 @@ def Kiln_BitwiseNotOp : Kiln_UnaryOp<"bitwise_not", "bitwise not",
 
 // Both operands share an element type and broadcast NumPy-style; `boolResult`
 // makes the result element type i1 (comparisons and logic). `exampleElement`
-// is the element type the generated example uses.
+// is the element type the generated example uses. Ops with `differentiable`
+// set and no `boolResult` (the arithmetic ones) carry a VJP rule.
 class Kiln_BinaryOp<string mnemonic, string opSummary, string opDescription,
                     bit boolResult = 0, Type operandType = Kiln_Tensor,
-                    string exampleElement = "f32">
-    : Kiln_Op<mnemonic, [KilnElementwiseOpInterface, InferTypeOpAdaptor]> {
+                    string exampleElement = "f32", bit differentiable = 1>
+    : Kiln_Op<mnemonic, !listconcat(
+          [KilnElementwiseOpInterface, InferTypeOpAdaptor],
+          !if(!and(differentiable, !not(boolResult)),
+              [KilnDifferentiable], []))> {
   let summary = opSummary;
   let description = opDescription #
       "\n\nThe operands must have the same element type and broadcastable "
@@ -186,7 +194,7 @@ class Kiln_BitwiseBinaryOp<string mnemonic, string opSummary, string opDescripti
     : Kiln_BinaryOp<mnemonic, opSummary,
                     opDescription # " The operands must have an integer or bool "
                     "element type; the result has that element type.",
-                    0, Kiln_IntOrBoolTensor, "i32"> {
+                    0, Kiln_IntOrBoolTensor, "i32", /*differentiable=*/0> {
   let results = (outs Kiln_IntOrBoolTensor:$result);
 }
 
@@ -202,7 +210,7 @@ class Kiln_ShiftOp<string mnemonic, string opSummary, string opDescription>
     : Kiln_BinaryOp<mnemonic, opSummary,
                     opDescription # " The operands must have an integer element "
                     "type (not `i1`); the result has that element type.",
-                    0, Kiln_IntTensor, "i32"> {
+                    0, Kiln_IntTensor, "i32", /*differentiable=*/0> {
   let results = (outs Kiln_IntTensor:$result);
 }
 
@@ -217,7 +225,8 @@ def Kiln_ShiftRightOp : Kiln_ShiftOp<"shift_right", "bitwise right shift",
     "a negative signed `lhs`, 0 otherwise.">;
 
 def Kiln_WhereOp
-    : Kiln_Op<"where", [KilnElementwiseOpInterface, InferTypeOpAdaptor]> {
+    : Kiln_Op<"where", [KilnElementwiseOpInterface, InferTypeOpAdaptor,
+                        KilnDifferentiable]> {
   let summary = "select between two tensors by a condition";
   let description = [{
     Yields `x` where `cond` is true and `y` elsewhere. `cond` is an `i1`

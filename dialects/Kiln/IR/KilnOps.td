@@ -17,7 +17,8 @@ include "dialects/Kiln/IR/KilnElementwiseOps.td"
 // Constants and casts
 //===----------------------------------------------------------------------===//
 
-def Kiln_ConstantOp : Kiln_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
+def Kiln_ConstantOp : Kiln_Op<"constant", [ConstantLike, InferTypeOpAdaptor,
+                                          KilnDifferentiable]> {
   let summary = "a tensor constant";
   let description = [{
     Materializes an elements attribute as a tensor; the result type is the
@@ -33,7 +34,7 @@ def Kiln_ConstantOp : Kiln_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Kiln_SplatOp : Kiln_Op<"splat", [ConstantLike]> {
+def Kiln_SplatOp : Kiln_Op<"splat", [ConstantLike, KilnDifferentiable]> {
   let summary = "a tensor filled with one scalar";
   let description = [{
     Fills the result type with the scalar `value`: a `FloatAttr` of the
@@ -54,7 +55,7 @@ def Kiln_SplatOp : Kiln_Op<"splat", [ConstantLike]> {
   let hasFolder = 1;
 }
 
-def Kiln_CastOp : Kiln_Op<"cast", [KilnElementwiseOpInterface]> {
+def Kiln_CastOp : Kiln_Op<"cast", [KilnElementwiseOpInterface, KilnDifferentiable]> {
   let summary = "element type conversion";
   let description = [{
     Converts every element to the result's element type; shapes are equal.
@@ -76,7 +77,7 @@ def Kiln_CastOp : Kiln_Op<"cast", [KilnElementwiseOpInterface]> {
 // Shape and data movement
 //===----------------------------------------------------------------------===//
 
-def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to"> {
+def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [KilnDifferentiable]> {
   let summary = "broadcast to an explicit shape";
   let description = [{
     Expands the operand to the result type by NumPy broadcasting: trailing
@@ -94,7 +95,7 @@ def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to"> {
   let hasFolder = 1;
 }
 
-def Kiln_ReshapeOp : Kiln_Op<"reshape"> {
+def Kiln_ReshapeOp : Kiln_Op<"reshape", [KilnDifferentiable]> {
   let summary = "reshape to an explicit static shape";
   let description = [{
     Reinterprets the elements, in row-major order, with the result's shape.
@@ -111,7 +112,7 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape"> {
   let hasFolder = 1;
 }
 
-def Kiln_PermuteOp : Kiln_Op<"permute", [InferTypeOpAdaptor]> {
+def Kiln_PermuteOp : Kiln_Op<"permute", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "permute dimensions";
   let description = [{
     Result dimension `i` is operand dimension `dims[i]`, as in
@@ -127,7 +128,7 @@ def Kiln_PermuteOp : Kiln_Op<"permute", [InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Kiln_SliceOp : Kiln_Op<"slice", [InferTypeOpAdaptor]> {
+def Kiln_SliceOp : Kiln_Op<"slice", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "strided slice";
   let description = [{
     Takes elements `start[d], start[d] + step[d], ...` below `end[d]` along
@@ -148,7 +149,7 @@ def Kiln_SliceOp : Kiln_Op<"slice", [InferTypeOpAdaptor]> {
   }];
 }
 
-def Kiln_ConcatOp : Kiln_Op<"concat", [InferTypeOpAdaptor]> {
+def Kiln_ConcatOp : Kiln_Op<"concat", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "concatenate along a dimension";
   let description = [{
     Joins one or more tensors of equal rank and element type along `dim`;
@@ -164,7 +165,7 @@ def Kiln_ConcatOp : Kiln_Op<"concat", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$inputs `dim` $dim attr-dict `:` type($inputs)";
 }
 
-def Kiln_PadOp : Kiln_Op<"pad", [InferTypeOpAdaptor]> {
+def Kiln_PadOp : Kiln_Op<"pad", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "constant padding";
   let description = [{
     Adds `low[d]` elements before and `high[d]` after dimension `d`, filled
@@ -187,7 +188,7 @@ def Kiln_PadOp : Kiln_Op<"pad", [InferTypeOpAdaptor]> {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-def Kiln_ReduceOp : Kiln_Op<"reduce", [InferTypeOpAdaptor]> {
+def Kiln_ReduceOp : Kiln_Op<"reduce", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "reduce over dimensions";
   let description = [{
     Reduces `input` over `dims` (unique, in range; empty means every
@@ -215,7 +216,7 @@ def Kiln_ReduceOp : Kiln_Op<"reduce", [InferTypeOpAdaptor]> {
 // Linear algebra, convolution and pooling
 //===----------------------------------------------------------------------===//
 
-def Kiln_MatmulOp : Kiln_Op<"matmul", [InferTypeOpAdaptor]> {
+def Kiln_MatmulOp : Kiln_Op<"matmul", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "batched matrix product";
   let description = [{
     Multiplies `lhs` of shape `[..., M, K]` by `rhs` of shape `[..., K, N]`
@@ -232,7 +233,7 @@ def Kiln_MatmulOp : Kiln_Op<"matmul", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
-def Kiln_Conv2dOp : Kiln_Op<"conv2d", [InferTypeOpAdaptor]> {
+def Kiln_Conv2dOp : Kiln_Op<"conv2d", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "2-D convolution (NCHW)";
   let description = [{
     `torch.nn.functional.conv2d`: `input` is `[N, C, H, W]`, `weight` is
@@ -283,7 +284,8 @@ def Kiln_MaxPool2dOp : Kiln_Op<"max_pool2d", [InferTypeOpAdaptor]> {
   }];
 }
 
-def Kiln_AvgPool2dOp : Kiln_Op<"avg_pool2d", [InferTypeOpAdaptor]> {
+def Kiln_AvgPool2dOp : Kiln_Op<"avg_pool2d", [InferTypeOpAdaptor,
+                                              KilnDifferentiable]> {
   let summary = "2-D average pooling (NCHW)";
   let description = [{
     `torch.nn.functional.avg_pool2d` on a float `[N, C, H, W]` input. Padding
@@ -311,7 +313,7 @@ def Kiln_AvgPool2dOp : Kiln_Op<"avg_pool2d", [InferTypeOpAdaptor]> {
 // Indexing
 //===----------------------------------------------------------------------===//
 
-def Kiln_GatherOp : Kiln_Op<"gather", [InferTypeOpAdaptor]> {
+def Kiln_GatherOp : Kiln_Op<"gather", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "gather along a dimension";
   let description = [{
     `torch.gather`: `result[i][j][k] = input[index[i][j][k]][j][k]` for
@@ -330,7 +332,7 @@ def Kiln_GatherOp : Kiln_Op<"gather", [InferTypeOpAdaptor]> {
   }];
 }
 
-def Kiln_ScatterOp : Kiln_Op<"scatter", [InferTypeOpAdaptor]> {
+def Kiln_ScatterOp : Kiln_Op<"scatter", [InferTypeOpAdaptor, KilnDifferentiable]> {
   let summary = "scatter along a dimension";
   let description = [{
     `torch.scatter` / `scatter_add` without mutation: a copy of `input` in
