@@ -17,7 +17,8 @@
 using namespace mlir;
 
 kiln::compiler::PipelineResult
-kiln::compiler::runPipeline(const std::string &source, const std::string &pipeline) {
+kiln::compiler::runPipeline(const std::string &source, const std::string &pipeline,
+                            bool generic) {
   static std::once_flag passesOnce;
   std::call_once(passesOnce, [] { kiln::registerKilnPasses(); });
 
@@ -56,7 +57,10 @@ kiln::compiler::runPipeline(const std::string &source, const std::string &pipeli
     return result;
 
   llvm::raw_string_ostream out(result.output);
-  module->print(out);
+  OpPrintingFlags flags;
+  if (generic)
+    flags.printGenericOpForm();
+  module->print(out, flags);
   result.ok = true;
   return result;
 }

@@ -16,7 +16,9 @@ struct PipelineResult {
 
 // Parses `source` (MLIR assembly using the Kiln dialect), verifies it, runs
 // `pipeline` (a pass list as kiln-opt takes it, e.g. "canonicalize,cse"; empty
-// runs none) and prints the result. Errors come back in `diagnostics`.
-PipelineResult runPipeline(const std::string &source, const std::string &pipeline);
+// runs none) and prints the result (in MLIR's generic op form when `generic`,
+// which the trace reads back). Errors come back in `diagnostics`.
+PipelineResult runPipeline(const std::string &source, const std::string &pipeline,
+                           bool generic = false);
 
 } // namespace kiln::compiler

@@ -34,6 +34,8 @@ State &state() {
 }
 
 
+} // namespace
+
 void appendType(std::string &out, const Node &node) {
   out += "tensor<";
   for (int64_t size : node.sizes) {
@@ -43,6 +45,8 @@ void appendType(std::string &out, const Node &node) {
   out += shortName(node.dtype);
   out += '>';
 }
+
+namespace {
 
 // The leaves' identity: the same memory viewed the same way is one input.
 using LeafKey = std::tuple<const void *, int64_t, IntList, IntList, DType>;
@@ -361,9 +365,20 @@ std::vector<Tensor> run(const Cut &cut) {
 
 // The outputs for `requested`, widened to every pending base when results
 // are written into memory that pending graphs may still read.
+// A base updated in place whose memory already exists (model state: a
+// parameter after an optimizer step, a running statistic) is computed with
+// whatever materializes next, so that its pending graph does not grow step
+// after step when only a loss is read.
+bool stateIsPending() {
+  for (const Base *base : state().pending)
+    if (base->meta.storage().allocated())
+      return true;
+  return false;
+}
+
 Cut cutFor(std::vector<Output> requested) {
   Cut cut = makeCut(requested);
-  if (!writesBack(cut))
+  if (!writesBack(cut) && !stateIsPending())
     return cut;
   std::vector<Output> all;
   for (const Output &o : requested)

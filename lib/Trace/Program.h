@@ -5,6 +5,8 @@
 
 namespace kiln::trace {
 
+// "tensor<2x3xf32>", the node's result type in MLIR.
+void appendType(std::string &out, const Node &node);
 // Makes `node` the pending value of `base` (registering the base).
 void setPending(Base &base, NodePtr node);
 // Drops `base` from the registry of pending bases.

@@ -78,8 +78,12 @@ NodePtr record(const char *op, std::vector<NodePtr> inputs, DType dtype,
   auto node = std::make_shared<Node>();
   node->op = intern(op);
   uint32_t depth = 0;
-  for (const NodePtr &input : inputs)
+  bool requiresGrad = false;
+  for (const NodePtr &input : inputs) {
     depth = std::max(depth, input->depth);
+    requiresGrad |= input->requiresGrad;
+  }
+  node->requiresGrad = requiresGrad && gradEnabled();
   node->depth = depth + 1;
   node->inputs = std::move(inputs);
   node->dtype = dtype;
@@ -112,6 +116,8 @@ LazyTensor LazyTensor::fromNode(NodePtr node) {
   Tensor meta(std::move(storage), node->sizes,
               Tensor::contiguousStrides(node->sizes), 0, node->dtype);
   LazyTensor result = fromTensor(std::move(meta));
+  if (node->requiresGrad)
+    result.base_->gradNode = node;
   bool deep = node->depth > maxPendingDepth();
   setPending(*result.base_, std::move(node));
   if (deep)
@@ -129,8 +135,67 @@ bool LazyTensor::isWholeBase() const {
          meta().storageOffset() == b.storageOffset();
 }
 
+NodePtr LazyTensor::replayChain(NodePtr node) const {
+  std::vector<const ViewStep *> steps;
+  for (const ViewChain *link = chain_.get(); link; link = link->parent.get())
+    steps.push_back(&link->step);
+  DType dtype = meta().dtype();
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    const ViewStep &step = **it;
+    switch (step.kind) {
+    case ViewStep::Reshape:
+      node = record("kiln.reshape", {node}, dtype, step.sizes);
+      break;
+    case ViewStep::Permute:
+      node = record("kiln.permute", {node}, dtype, step.sizes,
+                    "dims = " + formatDims(step.a));
+      break;
+    case ViewStep::Slice:
+      node = record("kiln.slice", {node}, dtype, step.sizes,
+                    "end = " + formatDims(step.b) +
+                        ", start = " + formatDims(step.a) +
+                        ", step = " + formatDims(step.c));
+      break;
+    case ViewStep::Broadcast:
+      node = record("kiln.broadcast_to", {node}, dtype, step.sizes);
+      break;
+    }
+  }
+  return node;
+}
+
 NodePtr LazyTensor::value() const {
+  NodePtr node = valueOf();
+  if (detached_ && node->requiresGrad) {
+    // A detached tensor shares the value but not the history.
+    node = record("kiln.reshape", {node}, node->dtype, node->sizes);
+    node->requiresGrad = false;
+  }
+  return node;
+}
+
+NodePtr LazyTensor::valueOf() const {
   Base &b = *base_;
+  if (b.pending && b.leafRequiresGrad && !opaque_) {
+    // A leaf that requires grad and was updated in place (an optimizer
+    // step): the graph must still see the leaf, now computed.
+    if (!b.leafNode || b.leafNode->inputs.empty() ||
+        b.leafNode->inputs[0] != b.pending) {
+      NodePtr leaf = record("kiln.reshape", {b.pending}, b.meta.dtype(),
+                            b.meta.sizes());
+      leaf->requiresGrad = true;
+      leaf->gradLeafOf = base_;
+      b.leafNode = leaf;
+      b.gradNode = leaf;
+    }
+    if (!chain_)
+      return b.leafNode;
+    if (cached_ && cachedVersion_ == b.version)
+      return cached_;
+    cached_ = replayChain(b.leafNode);
+    cachedVersion_ = b.version;
+    return cached_;
+  }
   if (b.pending && !chain_ && !opaque_)
     return b.pending;
   if (b.pending && opaque_)
@@ -138,39 +203,29 @@ NodePtr LazyTensor::value() const {
   if (cached_ && cachedVersion_ == b.version)
     return cached_;
   if (b.pending) {
-    std::vector<const ViewStep *> steps;
-    for (const ViewChain *link = chain_.get(); link; link = link->parent.get())
-      steps.push_back(&link->step);
-    NodePtr node = b.pending;
-    DType dtype = meta().dtype();
-    for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
-      const ViewStep &step = **it;
-      switch (step.kind) {
-      case ViewStep::Reshape:
-        node = record("kiln.reshape", {node}, dtype, step.sizes);
-        break;
-      case ViewStep::Permute:
-        node = record("kiln.permute", {node}, dtype, step.sizes,
-                      "dims = " + formatDims(step.a));
-        break;
-      case ViewStep::Slice:
-        node = record("kiln.slice", {node}, dtype, step.sizes,
-                      "end = " + formatDims(step.b) +
-                          ", start = " + formatDims(step.a) +
-                          ", step = " + formatDims(step.c));
-        break;
-      case ViewStep::Broadcast:
-        node = record("kiln.broadcast_to", {node}, dtype, step.sizes);
-        break;
+    cached_ = replayChain(b.pending);
+  } else if (!chain_ && !opaque_) {
+    if (!b.leafNode) {
+      b.leafNode = leafOf(b.meta);
+      if (b.leafRequiresGrad) {
+        b.leafNode->requiresGrad = true;
+        b.leafNode->gradLeafOf = base_;
+        b.gradNode = b.leafNode;
+      } else if (b.gradNode) {
+        b.leafNode->requiresGrad = true;
+        b.leafNode->gradSource = b.gradNode;
       }
     }
-    cached_ = node;
-  } else if (!chain_ && !opaque_) {
-    if (!b.leafNode)
-      b.leafNode = leafOf(b.meta);
     cached_ = b.leafNode;
   } else {
     cached_ = leafOf(meta());
+    if (b.gradNode && !opaque_) {
+      LazyTensor whole;
+      whole.base_ = base_;
+      NodePtr root = b.leafRequiresGrad ? whole.valueOf() : b.gradNode;
+      cached_->requiresGrad = true;
+      cached_->gradSource = replayChain(root);
+    }
   }
   cachedVersion_ = b.version;
   return cached_;
@@ -311,6 +366,10 @@ void LazyTensor::assign(const NodePtr &node) {
   if (node->sizes != sizes() || node->dtype != dtype())
     fail(ErrorKind::Runtime, "internal: assign() of ", name(node->dtype),
          formatList(node->sizes), " to ", name(dtype()), formatList(sizes()));
+  if (base_->leafRequiresGrad && gradEnabled())
+    fail(ErrorKind::Runtime,
+         "a leaf Variable that requires grad is being used in an in-place "
+         "operation.");
   if (isWholeBase()) {
     setPending(*base_, node);
     return;

@@ -20,6 +20,7 @@ namespace kiln::trace {
 
 struct Base;
 struct Node;
+class LazyTensor;
 using NodePtr = std::shared_ptr<Node>;
 
 // One recorded op (or a leaf: a materialized tensor passed in).
@@ -44,6 +45,18 @@ struct Node {
   // This node's position in the cut numbered `cutEpoch` (Program.cpp).
   uint64_t cutEpoch = 0;
   int cutId = -1;
+
+  // Autograd (Autograd.cpp). Set when grad mode is on and an input requires
+  // grad, or for the nodes standing for tensors that require grad.
+  bool requiresGrad = false;
+  // Set once backward() ran through this node without retain_graph.
+  bool gradFreed = false;
+  // For a leaf read from memory: the node whose history it has (gradients
+  // flow through that node, values come from memory).
+  NodePtr gradSource;
+  // For the node standing for a leaf tensor that requires grad: its base,
+  // where backward() accumulates .grad.
+  std::weak_ptr<Base> gradLeafOf;
 };
 
 // What all views of one storage share.
@@ -63,6 +76,16 @@ struct Base : std::enable_shared_from_this<Base> {
   uint64_t version = 0;
   // Position in the registry of pending bases (-1 when not pending).
   int64_t registryIndex = -1;
+
+  // Autograd: a leaf the user asked gradients for (requires_grad_()).
+  bool leafRequiresGrad = false;
+  // The node whose history this tensor has (an op node for results of ops
+  // that required grad, kept after materialization; the leaf's own node for
+  // a leaf that requires grad); null when it requires no grad.
+  NodePtr gradNode;
+  // .grad of a leaf (and of a non-leaf after retain_grad()).
+  std::shared_ptr<LazyTensor> grad;
+  bool retainGrad = false;
 };
 
 // One step from a base to a view, replayed as an IR op while the base is
@@ -129,14 +152,29 @@ public:
   // True when this tensor covers its base exactly (same layout).
   bool isWholeBase() const;
 
+  // Autograd (Autograd.cpp).
+  bool requiresGrad() const { return !detached_ && base_->gradNode != nullptr; }
+  // PyTorch's is_leaf: no history (or a leaf that requires grad), whole base.
+  bool isLeaf() const;
+  void setRequiresGrad(bool requiresGrad);
+  // A tensor sharing this one's storage with no history.
+  LazyTensor detach() const;
+  // The node gradients flow through for this tensor (its history, with the
+  // view steps replayed), or null when it requires no grad.
+  NodePtr gradValue() const;
+
 private:
   LazyTensor makeView(Tensor meta, ViewStep step) const;
   LazyTensor makeOpaque(Tensor meta) const;
+  NodePtr valueOf() const;
+  // Records this tensor's view steps on top of `root` (a node of the base).
+  NodePtr replayChain(NodePtr root) const;
 
   Tensor meta_;
   std::shared_ptr<Base> base_;
   std::shared_ptr<const ViewChain> chain_;
   bool opaque_ = false;
+  bool detached_ = false;
   mutable NodePtr cached_;
   mutable uint64_t cachedVersion_ = 0;
 };
@@ -148,6 +186,11 @@ const char *internOp(const std::string &name);
 NodePtr record(const char *op, std::vector<NodePtr> inputs, DType dtype,
                IntList sizes, std::string attrs = {});
 NodePtr leafOf(const Tensor &t);
+
+// Grad mode (kiln.no_grad, enable_grad, set_grad_enabled): while off, no
+// recorded node requires grad.
+bool gradEnabled();
+void setGradEnabled(bool enabled);
 
 // Materializes every tensor in `tensors` (one program).
 void materialize(const std::vector<const LazyTensor *> &tensors);

@@ -27,13 +27,15 @@ from kiln._tensor import empty, tensor
 
 compiler = _C.compiler
 
-from kiln import _convert, _creation, _indexing, _linalg, _ops, _reductions, _shape, _trace  # noqa: E402
+from kiln import _convert, _creation, _grad_mode, _indexing, _linalg, _ops, _reductions, _shape, _trace  # noqa: E402
 
-for _module in (_ops, _creation, _reductions, _linalg, _shape, _indexing, _convert, _trace):
+for _module in (_ops, _creation, _reductions, _linalg, _shape, _indexing, _convert, _trace, _grad_mode):
     globals().update(_module.FUNCTIONS)
     for _name, _method in _module.METHODS.items():
         setattr(Tensor, _name, _method)
 del _module, _name, _method
+
+from kiln import autograd  # noqa: E402
 
 
 def _dtype_from_name(name):

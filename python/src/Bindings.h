@@ -20,6 +20,8 @@ void bindOps(pybind11::module_ &m);
 void bindDLPack(pybind11::module_ &m);
 // The Philox random fills, sort, topk and nonzero (KernelBindings.cpp).
 void bindKernels(pybind11::module_ &m);
+// requires_grad, grad, backward and the grad mode (AutogradBindings.cpp).
+void bindAutograd(pybind11::module_ &m);
 // A Python sequence of ints, or PyTorch's TypeError naming op and argument.
 std::vector<int64_t> toIntListArg(const char *op, const char *argName,
                                   pybind11::handle sequence);

@@ -37,5 +37,6 @@ PYBIND11_MODULE(_C, m) {
   bindOps(m);
   bindDLPack(m);
   bindKernels(m);
+  bindAutograd(m);
   bindCompiler(m);
 }

@@ -1,0 +1,18 @@
+// Reads a function printed in MLIR's generic op form back into trace nodes.
+#pragma once
+
+#include "lib/Trace/Trace.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln::trace {
+
+// `text` is a module holding one func.func in MLIR's generic form, whose
+// block arguments stand for `arguments` (in order); records its ops as new
+// nodes (through record(), so the grad mode applies) and returns the nodes
+// of its func.return operands. Throws kiln::Error on text it cannot read.
+std::vector<NodePtr> importFunction(const std::string &text,
+                                    const std::vector<NodePtr> &arguments);
+
+} // namespace kiln::trace
