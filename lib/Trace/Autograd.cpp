@@ -192,16 +192,28 @@ std::vector<NodePtr> gradients(const char *op,
     for (int position : positions)
       wrtList += (wrtList.empty() ? "" : ",") + std::to_string(position);
     std::string source = emit(graph, root);
-    compiler::PipelineResult derived = compiler::runPipeline(
-        source, "kiln-autodiff{wrt=" + wrtList + "}", /*generic=*/true);
-    if (!derived.ok)
-      fail(ErrorKind::Runtime, op, "(): the derivative could not be built:\n",
-           derived.diagnostics);
+    std::string pipeline = "kiln-autodiff{wrt=" + wrtList + "}";
+    // A training loop differentiates the same structure every step: keep the
+    // pass's output per (function, options), so later steps skip MLIR.
+    static std::unordered_map<std::string, std::string> derivedCache;
+    std::string cacheKey = pipeline + "\n" + source;
+    auto cached = derivedCache.find(cacheKey);
+    if (cached == derivedCache.end()) {
+      compiler::PipelineResult derived =
+          compiler::runPipeline(source, pipeline, /*generic=*/true);
+      if (!derived.ok)
+        fail(ErrorKind::Runtime, op, "(): the derivative could not be built:\n",
+             derived.diagnostics);
+      if (derivedCache.size() >= 256)
+        derivedCache.clear();
+      cached = derivedCache.emplace(cacheKey, std::move(derived.output)).first;
+    }
+    const std::string &derivedText = cached->second;
     const std::vector<NodePtr> &arguments = graph.arguments;
     setGradEnabled(createGraph && mode);
     std::vector<NodePtr> values;
     try {
-      values = importFunction(derived.output, arguments);
+      values = importFunction(derivedText, arguments);
     } catch (...) {
       setGradEnabled(mode);
       throw;

@@ -1,5 +1,15 @@
 """Kiln: a tensor library with PyTorch's Python API over an MLIR compiler."""
 
+import os as _os
+
+# oneDNN's kernels run on GNU OpenMP and Kiln's generated loops on LLVM's; with
+# both spinning after their parallel regions, each starves the other on a
+# small machine (a training step ran 1.6x slower). Their threads sleep
+# instead unless the user chose otherwise. This must happen before _C loads
+# the runtimes.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+_os.environ.setdefault("KMP_BLOCKTIME", "0")
+
 from kiln import _C
 from kiln._C import (
     Tensor,
