@@ -23,7 +23,7 @@ def kiln_step():
 
     x_np, y_np, weights, biases = data()
     x, y = kiln.from_numpy(x_np), kiln.from_numpy(y_np)
-    params = [kiln.from_numpy(a.copy()).requires_grad_() for pair in zip(weights, biases) for a in pair]
+    params = [kiln.tensor(a).requires_grad_() for pair in zip(weights, biases) for a in pair]
 
     def step():
         h = x

@@ -352,10 +352,20 @@ std::vector<Tensor> run(const Cut &cut) {
       continue;
     }
     if (copyBack[i]) {
-      if (!o.base->meta.storage().allocated())
-        o.base->meta.storage().allocate(cpuAllocator());
-      Tensor target = o.base->meta;
-      target.copyFrom(outputs[i]);
+      const Tensor &meta = o.base->meta;
+      if (!meta.storage().allocated())
+        meta.storage().allocate(cpuAllocator());
+      // A whole Kiln-owned storage takes the result's memory instead of a
+      // copy of it (model state updated every step); memory whose address
+      // was handed out, or that NumPy owns, is written in place.
+      bool whole = meta.isContiguous() && meta.storageOffset() == 0 &&
+                   meta.storage().nbytes() == outputs[i].storage().nbytes();
+      if (whole && meta.storage().movable() && outputs[i].storage().movable()) {
+        meta.storage().swapMemory(outputs[i].storage());
+      } else {
+        Tensor target = meta;
+        target.copyFrom(outputs[i]);
+      }
     }
     if (o.base->pending.get() == o.node)
       clearPending(*o.base);

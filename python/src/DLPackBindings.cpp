@@ -167,6 +167,7 @@ py::object exportTensor(const Tensor &t, uint64_t flags) {
   holder->shape = t.sizes();
   holder->strides = t.strides();
   DLTensor &dl = holder->managed.dl_tensor;
+  t.storage().markExported();
   dl.data = t.data();
   dl.device = {kDLCPU, 0};
   dl.ndim = static_cast<int32_t>(t.dim());

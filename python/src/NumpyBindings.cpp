@@ -135,6 +135,7 @@ py::array toNumpy(const Tensor &t) {
     strides.push_back(s * static_cast<int64_t>(t.elementSize()));
   // The capsule keeps the storage alive as long as the array (or its views)
   // live.
+  t.storage().markExported();
   py::capsule base(new kiln::Storage(t.storage()),
                    [](void *p) { delete static_cast<kiln::Storage *>(p); });
   return py::array(dtype, shape, strides, t.data(), base);

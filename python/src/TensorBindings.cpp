@@ -123,7 +123,9 @@ void bindTensor(py::module_ &m) {
           "nbytes", [](const LazyTensor &t) { return t.meta().nbytes(); })
       .def("data_ptr",
            [](const LazyTensor &t) {
-             return reinterpret_cast<uintptr_t>(t.materialize().data());
+             const Tensor &values = t.materialize();
+             values.storage().markExported();
+             return reinterpret_cast<uintptr_t>(values.data());
            })
       .def_property_readonly("_is_pending", &LazyTensor::isPending)
       .def(

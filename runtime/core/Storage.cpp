@@ -3,6 +3,8 @@
 
 #include "runtime/core/Error.h"
 
+#include <utility>
+
 namespace kiln {
 
 Storage::Storage(Allocator &allocator, size_t nbytes)
@@ -11,6 +13,13 @@ Storage::Storage(Allocator &allocator, size_t nbytes)
 Storage Storage::deferred(size_t nbytes, Device device) {
   return Storage(std::make_shared<Impl>(
       Impl{DataPtr(nullptr, nullptr, nullptr, device), nbytes, true}));
+}
+
+void Storage::swapMemory(const Storage &other) const {
+  if (!impl_ || !other.impl_ || impl_->nbytes != other.impl_->nbytes ||
+      impl_->deferred || other.impl_->deferred || !movable() || !other.movable())
+    fail(ErrorKind::Runtime, "Storage::swapMemory(): the storages cannot exchange memory");
+  std::swap(impl_->dataPtr, other.impl_->dataPtr);
 }
 
 void Storage::allocate(Allocator &allocator) const {
@@ -40,7 +49,7 @@ Storage Storage::fromExternal(void *data, size_t nbytes, Device device,
                               std::function<void(void *)> deleter) {
   auto *context = new ExternalContext{data, std::move(deleter)};
   return Storage(std::make_shared<Impl>(
-      Impl{DataPtr(data, context, &deleteExternal, device), nbytes}));
+      Impl{DataPtr(data, context, &deleteExternal, device), nbytes, false, true}));
 }
 
 } // namespace kiln

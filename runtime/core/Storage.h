@@ -29,6 +29,19 @@ public:
   bool allocated() const { return impl_ && !impl_->deferred; }
   // Gives a deferred storage its memory; every tensor viewing it sees it.
   void allocate(Allocator &allocator) const;
+  // Marks the memory as handed out by address (NumPy, DLPack, data_ptr()):
+  // it must then stay where it is for as long as the storage lives.
+  void markExported() const {
+    if (impl_)
+      impl_->exported = true;
+  }
+  // True when swapMemory() may move this storage to other memory: Kiln
+  // allocated it and never handed its address out.
+  bool movable() const { return impl_ && !impl_->external && !impl_->exported; }
+  // Exchanges the memory of two storages of equal size (a computed result
+  // becomes this storage's contents without a copy); views of either see
+  // the other's old memory afterwards.
+  void swapMemory(const Storage &other) const;
   // Identity of the shared block (equal for copies of one Storage).
   const void *id() const { return impl_.get(); }
   size_t nbytes() const { return impl_ ? impl_->nbytes : 0; }
@@ -42,6 +55,8 @@ private:
     DataPtr dataPtr;
     size_t nbytes;
     bool deferred = false;
+    bool external = false;
+    bool exported = false;
   };
   explicit Storage(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<Impl> impl_;

@@ -324,3 +324,27 @@ def test_numpy_of_view_shares_memory_with_base():
     col[0] = 77
     a[0, 1] = 77
     same((x, a))
+
+
+def test_in_place_results_reach_exported_memory_and_existing_views():
+    """A state tensor updated in place takes the result's memory when nobody holds its address, and is written in
+    place when NumPy does: either way every view and every exported array sees the new values."""
+    owned = kiln.tensor(np.arange(6, dtype=np.float32))
+    view = owned[2:4]
+    owned.mul_(2.0)
+    owned.sum().item()  # materializes the update (the storage may now use other memory)
+    np.testing.assert_array_equal(view.numpy(), [4.0, 6.0])
+    np.testing.assert_array_equal(owned.numpy(), np.arange(6) * 2.0)
+
+    exported = kiln.tensor(np.arange(4, dtype=np.float32))
+    array = exported.numpy()  # the address is handed out: the memory must stay put
+    for _ in range(3):
+        exported.add_(1.0)
+        exported.sum().item()
+    np.testing.assert_array_equal(array, np.arange(4) + 3.0)
+
+    shared = np.zeros(3, np.float32)
+    from_numpy = kiln.from_numpy(shared)
+    from_numpy.add_(5.0)
+    from_numpy.sum().item()
+    np.testing.assert_array_equal(shared, [5.0, 5.0, 5.0])
