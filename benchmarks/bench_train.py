@@ -74,10 +74,13 @@ def torch_steps():
         return step
 
     eager_params, eager_loss = make()
-    compiled_params, compiled_loss = make()
-    compiled = stepper(compiled_params, torch.compile(compiled_loss))
-    compiled()  # compile outside the timed region
-    return {"torch": stepper(eager_params, eager_loss), "torch.compile": compiled}
+    impls = {"torch": stepper(eager_params, eager_loss)}
+    if hasattr(torch, "compile"):  # PyTorch 2 (Debian's 1.13 has none)
+        compiled_params, compiled_loss = make()
+        compiled = stepper(compiled_params, torch.compile(compiled_loss))
+        compiled()  # compile outside the timed region
+        impls["torch.compile"] = compiled
+    return impls
 
 
 def matmuls_only():
