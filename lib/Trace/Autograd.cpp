@@ -236,6 +236,19 @@ std::vector<NodePtr> gradients(const char *op,
   return result;
 }
 
+std::vector<std::shared_ptr<Base>> reachableLeaves(
+    const std::vector<const LazyTensor *> &outputs) {
+  GradGraph graph;
+  for (const LazyTensor *out : outputs)
+    if (NodePtr node = out->gradValue())
+      collect(graph, node, {});
+  std::vector<std::shared_ptr<Base>> leaves;
+  for (const NodePtr &argument : graph.arguments)
+    if (std::shared_ptr<Base> base = argument->gradLeafOf.lock())
+      leaves.push_back(std::move(base));
+  return leaves;
+}
+
 void backward(const std::vector<const LazyTensor *> &outputs,
               const std::vector<const LazyTensor *> &gradOutputs,
               bool retainGraph, bool createGraph) {
@@ -293,6 +306,18 @@ void LazyTensor::setRequiresGrad(bool requiresGrad) {
   base_->version++;
   if (requiresGrad)
     value(); // creates the leaf's node (flagged)
+}
+
+const char *LazyTensor::viewGradFnName() const {
+  if (!chain_)
+    return opaque_ ? "AsStridedBackward0" : nullptr;
+  switch (chain_->step.kind) {
+  case ViewStep::Reshape: return "ViewBackward0";
+  case ViewStep::Permute: return "PermuteBackward0";
+  case ViewStep::Slice: return "SliceBackward0";
+  case ViewStep::Broadcast: return "ExpandBackward0";
+  }
+  return nullptr;
 }
 
 LazyTensor LazyTensor::detach() const {

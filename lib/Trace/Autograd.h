@@ -21,6 +21,11 @@ std::vector<NodePtr> gradients(const char *op,
                                const std::vector<NodePtr> &wrt, bool retainGraph,
                                bool createGraph);
 
+// The leaves that require grad and that the outputs depend on, in the order
+// backward() reaches them.
+std::vector<std::shared_ptr<Base>> reachableLeaves(
+    const std::vector<const LazyTensor *> &outputs);
+
 // Tensor.backward(): accumulates into .grad of every leaf that requires grad
 // and that the outputs depend on.
 void backward(const std::vector<const LazyTensor *> &outputs,

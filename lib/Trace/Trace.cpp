@@ -107,6 +107,12 @@ LazyTensor LazyTensor::fromTensor(Tensor t) {
   return result;
 }
 
+LazyTensor LazyTensor::ofBase(std::shared_ptr<Base> base) {
+  LazyTensor result;
+  result.base_ = std::move(base);
+  return result;
+}
+
 LazyTensor LazyTensor::fromNode(NodePtr node) {
   int64_t numel = 1;
   for (int64_t size : node->sizes)

@@ -86,6 +86,8 @@ struct Base : std::enable_shared_from_this<Base> {
   // .grad of a leaf (and of a non-leaf after retain_grad()).
   std::shared_ptr<LazyTensor> grad;
   bool retainGrad = false;
+  // Owned by the bindings (the tensor's Python gradient hooks); opaque here.
+  std::shared_ptr<void> hooks;
 };
 
 // One step from a base to a view, replayed as an IR op while the base is
@@ -106,6 +108,8 @@ public:
   LazyTensor() = default;
   // A tensor over memory that is already current (from_numpy, creation ops).
   static LazyTensor fromTensor(Tensor t);
+  // The whole tensor of `base`.
+  static LazyTensor ofBase(std::shared_ptr<Base> base);
   // The result of `node`: a fresh contiguous base whose storage is allocated
   // when materialized.
   static LazyTensor fromNode(NodePtr node);
@@ -157,6 +161,9 @@ public:
   // PyTorch's is_leaf: no history (or a leaf that requires grad), whole base.
   bool isLeaf() const;
   void setRequiresGrad(bool requiresGrad);
+  // PyTorch's grad_fn name of the last view step ("SliceBackward0"), or
+  // null for a whole tensor.
+  const char *viewGradFnName() const;
   // A tensor sharing this one's storage with no history.
   LazyTensor detach() const;
   // The node gradients flow through for this tensor (its history, with the

@@ -84,13 +84,56 @@ FUNCTIONS.update(no_grad=no_grad, enable_grad=enable_grad, inference_mode=infere
 
 @_export("backward", function=False)
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulates d(self)/d(leaf) (or d(sum(self * gradient))/d(leaf)) into .grad of every leaf that requires grad."""
-    if inputs is not None:
-        raise NotImplementedError("backward(): the inputs= argument is not supported yet; use kiln.autograd.grad")
+    """Accumulates d(self)/d(leaf) (or d(sum(self * gradient))/d(leaf)) into .grad of every leaf that requires grad
+    (or only of `inputs`), after the leaves' hooks."""
     if gradient is not None and not isinstance(gradient, _C.Tensor):
         raise TypeError(f"backward(): gradient must be a Tensor or None, not {type(gradient).__name__}")
-    retain = create_graph if retain_graph is None else retain_graph
-    _C._backward([self], [gradient], bool(retain), bool(create_graph))
+    retain = bool(create_graph if retain_graph is None else retain_graph)
+    if inputs is None:
+        targets = _C._reachable_leaves([self]) if self.requires_grad else []
+        if not any(t._hooks for t in targets):
+            _C._backward([self], [gradient], retain, bool(create_graph))
+            return
+    else:
+        targets = [inputs] if isinstance(inputs, _C.Tensor) else list(inputs)
+        if not targets:
+            raise RuntimeError("backward(): 'inputs' argument to backward() cannot be empty.")
+    grads = _C._grad([self], [gradient], targets, retain, bool(create_graph))
+    for target, grad in zip(targets, grads):
+        if grad is None:
+            continue
+        for hook in target._hooks or ():
+            replaced = hook(grad)
+            if replaced is not None:
+                grad = replaced
+        if target.grad is None:
+            target.grad = grad
+        else:
+            with no_grad():
+                target.grad.add_(grad)
+
+
+class _RemovableHandle:
+    """What register_hook returns: remove() takes the hook off again."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+@_export("register_hook", function=False)
+def register_hook(self, hook):
+    """Calls hook(grad) when a gradient for this leaf is computed by backward(); a returned tensor replaces it."""
+    if not self.requires_grad:
+        raise RuntimeError("register_hook(): cannot register a hook on a tensor that doesn't require gradient")
+    if not self.is_leaf:
+        raise NotImplementedError("register_hook(): Kiln supports hooks on leaf tensors only so far")
+    hooks = self._hook_list()
+    hooks.append(hook)
+    return _RemovableHandle(hooks, hook)
 
 
 class _GradFn:

@@ -21,7 +21,11 @@ std::vector<const LazyTensor *> tensors(py::handle sequence) {
 // "MulBackward0" for a node recorded as kiln.mul, as PyTorch names grad_fn.
 std::string gradFnName(const LazyTensor &t) {
   const std::shared_ptr<kiln::trace::Base> &base = t.base();
-  if (!t.requiresGrad() || t.isLeaf() || !base->gradNode || !base->gradNode->op)
+  if (!t.requiresGrad() || t.isLeaf() || !base->gradNode)
+    return "";
+  if (const char *view = t.viewGradFnName())
+    return view;
+  if (!base->gradNode->op)
     return "";
   std::string op = base->gradNode->op;
   op = op.substr(op.find('.') + 1);
@@ -78,12 +82,32 @@ void bindAutograd(py::module_ &m) {
             t.base()->grad = std::make_shared<LazyTensor>(grad);
           })
       .def("detach", &LazyTensor::detach)
+      .def_property_readonly("_hooks",
+                             [](const LazyTensor &t) -> py::object {
+                               if (!t.base()->hooks)
+                                 return py::none();
+                               return *static_cast<py::list *>(t.base()->hooks.get());
+                             })
+      .def("_hook_list",
+           [](LazyTensor &t) -> py::object {
+             if (!t.base()->hooks)
+               t.base()->hooks = std::shared_ptr<void>(
+                   new py::list(), [](void *p) { delete static_cast<py::list *>(p); });
+             return *static_cast<py::list *>(t.base()->hooks.get());
+           })
       .def("retain_grad", [](LazyTensor &t) {
         if (!t.requiresGrad())
           kiln::fail(kiln::ErrorKind::Runtime, "retain_grad(): can't retain_grad on Tensor that has requires_grad=False");
         t.base()->retainGrad = true;
       });
 
+  m.def("_reachable_leaves", [](py::list outputs) {
+    py::list result;
+    for (const std::shared_ptr<kiln::trace::Base> &base :
+         kiln::trace::reachableLeaves(tensors(outputs)))
+      result.append(py::cast(LazyTensor::ofBase(base)));
+    return result;
+  });
   m.def("is_grad_enabled", &kiln::trace::gradEnabled);
   m.def("_set_grad_enabled", &kiln::trace::setGradEnabled);
   m.def(

@@ -203,6 +203,8 @@ def test_grad_fn_names_and_leaves():
     assert x.is_leaf and x.grad_fn is None
     y = x * 2
     assert not y.is_leaf and y.grad_fn.name() == "MulBackward0"
+    assert x[1:].grad_fn.name() == "SliceBackward0"
+    assert (leaf(2, 3) * 2).t().grad_fn.name() == "PermuteBackward0"
     assert kiln.ones(2).is_leaf and not kiln.ones(2).requires_grad
 
 
@@ -248,3 +250,24 @@ def test_training_reduces_the_loss_like_numpy_sgd():
         w.grad = None
         w_ref -= 0.1 * (2 / 16) * x_np.T @ (x_np @ w_ref - y_np)
     np.testing.assert_allclose(w.numpy(), w_ref, rtol=1e-10)
+
+
+def test_leaf_hooks_and_backward_inputs():
+    w = kiln.from_numpy(np.array([1.0, 2.0])).requires_grad_()
+    b = kiln.from_numpy(np.array([3.0])).requires_grad_()
+    seen = []
+    handle = w.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 10)
+    ((w * w).sum() + b.sum()).backward()
+    np.testing.assert_allclose(seen[0], [2, 4])
+    np.testing.assert_allclose(w.grad.numpy(), [20, 40])  # the hook's result replaced the gradient
+    np.testing.assert_allclose(b.grad.numpy(), [1])
+    handle.remove()
+    w.grad = None
+    (w * w).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [2, 4])
+    w.grad, b.grad = None, None
+    ((w * b).sum()).backward(inputs=[b])
+    assert w.grad is None
+    np.testing.assert_allclose(b.grad.numpy(), [3])
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        kiln.ones(2).register_hook(lambda g: g)
