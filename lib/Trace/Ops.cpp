@@ -33,11 +33,6 @@ const char *scalarTypeName(DType dtype) {
   return "?";
 }
 
-int category(DType dtype) {
-  if (dtype == DType::Bool)
-    return 0;
-  return isFloatingPoint(dtype) ? 2 : 1;
-}
 
 // c10::canCast: no float -> integer and no non-bool -> bool in place.
 bool canCast(DType from, DType to) {
@@ -217,21 +212,21 @@ const BinaryInfo &info(BinaryOp op) {
 
 // Integer division and remainder by zero raise, as PyTorch's CPU kernels do;
 // that needs the divisor's values.
+// True when `pred` holds for some value of the integer operand `b`.
+template <typename Pred> bool anyValue(const Operand &b, Pred pred) {
+  if (!b.tensor)
+    return pred(b.scalar.i);
+  LazyTensor values = cast(*b.tensor, DType::Int64);
+  Tensor dense = values.materialize().contiguous();
+  const int64_t *data = static_cast<const int64_t *>(dense.data());
+  for (int64_t i = 0, n = dense.numel(); i < n; ++i)
+    if (pred(data[i]))
+      return true;
+  return false;
+}
+
 void checkIntegerDivisor(const char *op, const Operand &b, DType compute) {
-  if (isFloatingPoint(compute))
-    return;
-  bool zero = false;
-  if (!b.tensor) {
-    zero = b.scalar.i == 0;
-  } else {
-    LazyTensor divisor = cast(*b.tensor, DType::Int64);
-    const Tensor &values = divisor.materialize();
-    Tensor dense = values.contiguous();
-    const int64_t *data = static_cast<const int64_t *>(dense.data());
-    for (int64_t i = 0, n = dense.numel(); i < n && !zero; ++i)
-      zero = data[i] == 0;
-  }
-  if (zero)
+  if (!isFloatingPoint(compute) && anyValue(b, [](int64_t v) { return v == 0; }))
     fail(ErrorKind::Runtime, op, "(): ZeroDivisionError");
 }
 
@@ -257,7 +252,8 @@ NodePtr binaryNode(BinaryOp op, const Operand &a, const Operand &b) {
       if (op == BinaryOp::Pow)
         fail(ErrorKind::Runtime, "pow(): \"pow\" not implemented for 'Bool'");
     }
-    if (op == BinaryOp::Pow && !isFloatingPoint(common) && !b.tensor && b.scalar.i < 0)
+    if (op == BinaryOp::Pow && !isFloatingPoint(common) &&
+        anyValue(b, [](int64_t v) { return v < 0; }))
       fail(ErrorKind::Runtime, "pow(): Integers to negative integer powers are not allowed.");
     return recordBinary(bi.mlir, operandNode(bi.name, a, common), operandNode(bi.name, b, common), common, sizes);
   }
@@ -525,9 +521,11 @@ LazyTensor reduce(const char *op, ReduceKind kind, const LazyTensor &x,
       sizes.push_back(1);
   }
   if (rank == 0) {
-    NodePtr result = castNode(value, kind == ReduceKind::Argmax || kind == ReduceKind::Argmin ? DType::Int64 : out);
+    // A 0-d tensor reduces to itself (its index is 0); the reshape makes the
+    // result a new tensor, as PyTorch's is.
     if (kind == ReduceKind::Argmax || kind == ReduceKind::Argmin)
-      result = splatNode(op, Scalar::fromInt(0), DType::Int64, {});
+      return LazyTensor::fromNode(splatNode(op, Scalar::fromInt(0), DType::Int64, {}));
+    NodePtr result = castNode(value, out);
     return LazyTensor::fromNode(record("kiln.reshape", {result}, result->dtype, {}));
   }
   bool flatArg = (kind == ReduceKind::Argmax || kind == ReduceKind::Argmin) && all;

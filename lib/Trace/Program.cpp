@@ -25,7 +25,7 @@ struct State {
   uint64_t nextSeq = 0;
   TraceStats stats;
   std::unordered_map<std::string, std::shared_ptr<Executable>> programs;
-  std::unordered_set<size_t> seenOps, seenDtypes, seenOpsShapes;
+  std::unordered_set<size_t> seenOps, seenDtypes;
 };
 
 State &state() {
@@ -173,44 +173,48 @@ template <typename T> void appendRaw(std::string &out, const T &value) {
 }
 
 // The exact structure of the cut as bytes (op names are interned, so their
-// addresses stand for them within the process), and three hashes that tell
-// a new op sequence from a new dtype from a new shape.
-std::string keyOf(const Cut &cut, size_t &opsHash, size_t &dtypesHash,
-                  size_t &opsShapesHash) {
+// addresses stand for them within the process): the program cache's key.
+std::string keyOf(const Cut &cut) {
   std::string key;
   key.reserve(cut.order.size() * 40);
+  for (Node *node : cut.order) {
+    for (const NodePtr &input : node->inputs)
+      appendRaw(key, static_cast<int32_t>(id(cut, input.get())));
+    appendRaw(key, node->op);
+    appendRaw(key, static_cast<uint32_t>(node->attrs.size()));
+    key += node->attrs;
+    appendRaw(key, static_cast<uint8_t>(node->dtype));
+    appendRaw(key, static_cast<uint8_t>(node->sizes.size()));
+    key.append(reinterpret_cast<const char *>(node->sizes.data()),
+               node->sizes.size() * sizeof(int64_t));
+  }
+  for (const Output &o : cut.outputs)
+    appendRaw(key, static_cast<int32_t>(id(cut, o.node)));
+  return key;
+}
+
+// Hashes that tell, on a compile, a new op sequence (ops, wiring and short
+// properties) from a new dtype (the same plus every dtype) from a new shape.
+void reasonHashes(const Cut &cut, size_t &opsHash, size_t &dtypesHash) {
   size_t ops = 14695981039346656037ull, dtypes = ops;
   for (Node *node : cut.order) {
     const char *op = node->op ? node->op : "leaf";
     mix(ops, op, std::strlen(op));
     for (const NodePtr &input : node->inputs) {
       int32_t inputId = id(cut, input.get());
-      appendRaw(key, inputId);
       mix(ops, &inputId, sizeof inputId);
     }
-    appendRaw(key, op);
-    uint32_t attrSize = static_cast<uint32_t>(node->attrs.size());
-    appendRaw(key, attrSize);
-    key += node->attrs;
     if (node->attrs.size() < 8)
       mix(ops, node->attrs.data(), node->attrs.size());
     auto dtype = static_cast<uint8_t>(node->dtype);
-    appendRaw(key, dtype);
     mix(dtypes, &dtype, 1);
-    auto rank = static_cast<uint8_t>(node->sizes.size());
-    appendRaw(key, rank);
-    key.append(reinterpret_cast<const char *>(node->sizes.data()),
-               node->sizes.size() * sizeof(int64_t));
   }
   for (const Output &o : cut.outputs) {
     int32_t outputId = id(cut, o.node);
-    appendRaw(key, outputId);
     mix(ops, &outputId, sizeof outputId);
   }
   opsHash = ops;
   dtypesHash = ops ^ (dtypes * 31);
-  opsShapesHash = std::hash<std::string>()(key);
-  return key;
 }
 
 std::string emit(const Cut &cut) {
@@ -268,8 +272,7 @@ std::string describe(const std::vector<Node *> &nodes) {
 
 std::shared_ptr<Executable> programFor(const Cut &cut) {
   State &s = state();
-  size_t opsHash, dtypesHash, shapesHash;
-  std::string key = keyOf(cut, opsHash, dtypesHash, shapesHash);
+  std::string key = keyOf(cut);
   auto found = s.programs.find(key);
   if (found != s.programs.end()) {
     s.stats.programHits++;
@@ -277,6 +280,8 @@ std::shared_ptr<Executable> programFor(const Cut &cut) {
   }
   auto start = std::chrono::steady_clock::now();
   CompileEvent event;
+  size_t opsHash, dtypesHash;
+  reasonHashes(cut, opsHash, dtypesHash);
   if (!s.seenOps.count(opsHash))
     event.reason = "new op sequence";
   else if (!s.seenDtypes.count(dtypesHash))
@@ -285,7 +290,6 @@ std::shared_ptr<Executable> programFor(const Cut &cut) {
     event.reason = "new shape";
   s.seenOps.insert(opsHash);
   s.seenDtypes.insert(dtypesHash);
-  s.seenOpsShapes.insert(shapesHash);
 
   std::string source = emit(cut);
   compiler::CompileOptions options;
@@ -486,7 +490,6 @@ void clearProgramCache() {
   s.programs.clear();
   s.seenOps.clear();
   s.seenDtypes.clear();
-  s.seenOpsShapes.clear();
 }
 
 } // namespace kiln::trace

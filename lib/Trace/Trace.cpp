@@ -270,14 +270,22 @@ LazyTensor LazyTensor::view(const IntList &sizes) const {
 }
 
 LazyTensor LazyTensor::reshape(const IntList &sizes) const {
-  if (!meta().isContiguous()) {
-    try {
-      return view(sizes);
-    } catch (const Error &) {
-      return contiguous().view(sizes);
+  try {
+    if (!meta().isContiguous()) {
+      try {
+        return view(sizes);
+      } catch (const Error &) {
+        return contiguous().view(sizes);
+      }
     }
+    return view(sizes);
+  } catch (const Error &e) {
+    // The checks are view()'s; the user called reshape().
+    std::string message = e.what();
+    if (message.rfind("view()", 0) == 0)
+      message = "reshape()" + message.substr(6);
+    throw Error(e.kind(), message);
   }
-  return view(sizes);
 }
 
 LazyTensor LazyTensor::permute(const IntList &dims) const {

@@ -207,6 +207,10 @@ def test_elementwise_errors_name_the_op():
         kiln.ones(2) & kiln.ones(2)
     with pytest.raises(RuntimeError, match=r"pow\(\): Integers to negative integer powers are not allowed"):
         kiln.tensor([2, 3]) ** -1
+    with pytest.raises(RuntimeError, match=r"pow\(\): Integers to negative integer powers are not allowed"):
+        kiln.tensor([2, 3]) ** kiln.tensor([1, -2])
+    with pytest.raises(RuntimeError, match=r"reshape\(\): shape '\[3\]' is invalid for input of size 2"):
+        kiln.ones(2).reshape(3)
     with pytest.raises(TypeError):
         kiln.ones(2) + "a"
     with pytest.raises(RuntimeError, match=r"where\(\): where expected condition to be a boolean tensor"):
