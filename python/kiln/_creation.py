@@ -13,7 +13,7 @@ import numpy as np
 
 from kiln._registry import exporter
 from kiln import _C
-from kiln._tensor import _FROM_NUMPY, tensor
+from kiln._tensor import _FROM_NUMPY, _grad_option, tensor
 
 FUNCTIONS = {}
 METHODS = {}
@@ -51,15 +51,10 @@ def _check_dtype(op, dtype, default):
     return dtype
 
 
-def _check_requires_grad(op, requires_grad):
-    if requires_grad:
-        raise NotImplementedError(f"{op}(): requires_grad=True is not supported: Kiln has no autograd")
-
-
 def _check_options(op, dtype, device, requires_grad, default=_C.float32):
-    """The dtype to create (`default` when None) after checking device and requires_grad."""
+    """The dtype to create (`default` when None) after checking the device (requires_grad is applied by
+    _grad_option, around the whole function)."""
     _check_device(op, device)
-    _check_requires_grad(op, requires_grad)
     return _check_dtype(op, dtype, default)
 
 
@@ -144,6 +139,7 @@ def _scalar(value, dtype):
 
 
 @_export("zeros", method=False)
+@_grad_option
 def zeros(*args, size=None, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros (float32 unless told otherwise)."""
     dtype = _check_options("zeros", dtype, device, requires_grad)
@@ -151,6 +147,7 @@ def zeros(*args, size=None, dtype=None, device=None, requires_grad=False):
 
 
 @_export("ones", method=False)
+@_grad_option
 def ones(*args, size=None, dtype=None, device=None, requires_grad=False):
     """A tensor of ones (float32 unless told otherwise)."""
     dtype = _check_options("ones", dtype, device, requires_grad)
@@ -158,6 +155,7 @@ def ones(*args, size=None, dtype=None, device=None, requires_grad=False):
 
 
 @_export("full", method=False)
+@_grad_option
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor filled with `fill_value`; the dtype follows the value (bool, int64 or float32) unless given."""
     sizes = _parse_size_arg("full", size)
@@ -167,6 +165,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 
 @_export("empty", method=False)
+@_grad_option
 def empty(*args, size=None, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """An uninitialized contiguous tensor (float32 unless told otherwise)."""
     dtype = _check_options("empty", dtype, device, requires_grad)
@@ -180,24 +179,28 @@ def _like_options(op, input, dtype, device, requires_grad):
 
 # Results are contiguous: PyTorch's memory_format=preserve_format would keep a permuted input's strides.
 @_export("zeros_like", method=False)
+@_grad_option
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     dtype = _like_options("zeros_like", input, dtype, device, requires_grad)
     return _C._full(input.shape, 0, dtype)
 
 
 @_export("ones_like", method=False)
+@_grad_option
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     dtype = _like_options("ones_like", input, dtype, device, requires_grad)
     return _C._full(input.shape, 1, dtype)
 
 
 @_export("full_like", method=False)
+@_grad_option
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     dtype = _like_options("full_like", input, dtype, device, requires_grad)
     return _C._full(input.shape, _number("full_like", "fill_value", fill_value), dtype)
 
 
 @_export("empty_like", method=False)
+@_grad_option
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     dtype = _like_options("empty_like", input, dtype, device, requires_grad)
     return _C.empty(input.shape, dtype, _C.device("cpu"))
@@ -232,11 +235,11 @@ def as_tensor(data, dtype=None, device=None):
 
 
 @_export("asarray", method=False)
+@_grad_option
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     """torch.asarray: shares memory with tensors, NumPy arrays and DLPack exporters unless a copy is needed or
     asked for (copy=True); copy=False raises when sharing is impossible."""
     _check_device("asarray", device)
-    _check_requires_grad("asarray", requires_grad)
     dtype = _check_dtype("asarray", dtype, None)
     if isinstance(obj, Tensor) or (hasattr(obj, "__dlpack__") and not isinstance(obj, np.ndarray)):
         from kiln._convert import from_dlpack
@@ -284,6 +287,7 @@ def _range_bounds(op, value, name):
 
 
 @_export("arange", method=False)
+@_grad_option
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Values start, start + step, ... below end (above it for a negative step), as torch.arange."""
     if end is None:
@@ -356,6 +360,7 @@ def _space_options(op, start, end, steps, dtype, device, requires_grad):
 
 
 @_export("linspace", method=False)
+@_grad_option
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """`steps` evenly spaced values from start to end inclusive (float32 unless told otherwise)."""
     start, end, steps, dtype = _space_options("linspace", start, end, steps, dtype, device, requires_grad)
@@ -365,6 +370,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 
 @_export("logspace", method=False)
+@_grad_option
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """base ** linspace(start, end, steps), computed in float64 and rounded to `dtype`."""
     start, end, steps, dtype = _space_options("logspace", start, end, steps, dtype, device, requires_grad)
@@ -376,6 +382,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 @_export("eye", method=False)
+@_grad_option
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """An n x m matrix (m defaults to n) with ones on the diagonal."""
     dtype = _check_options("eye", dtype, device, requires_grad)

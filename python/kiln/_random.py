@@ -15,8 +15,8 @@ from kiln._creation import (
     _check_device,
     _check_dtype,
     _check_options,
-    _check_requires_grad,
     _check_tensor,
+    _grad_option,
     _is_int,
     _number,
     _parse_size,
@@ -78,6 +78,7 @@ def initial_seed():
 
 
 @_export("rand", method=False)
+@_grad_option
 def rand(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
     _check_generator("rand", generator)
@@ -87,6 +88,7 @@ def rand(*args, size=None, generator=None, dtype=None, device=None, requires_gra
 
 
 @_export("randn", method=False)
+@_grad_option
 def randn(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
     _check_generator("randn", generator)
@@ -104,6 +106,7 @@ def _randint_bounds(op, low, high):
 
 
 @_export("randint", method=False)
+@_grad_option
 def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers uniform on [low, high): randint(high, size) or randint(low, high, size); int64 unless told."""
     _check_generator("randint", generator)
@@ -131,6 +134,7 @@ def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, d
 
 
 @_export("randperm", method=False)
+@_grad_option
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1 (int64 unless told otherwise)."""
     _check_generator("randperm", generator)
@@ -142,6 +146,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 
 @_export("rand_like", method=False)
+@_grad_option
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     _check_tensor("rand_like", input)
     dtype = _check_options("rand_like", dtype, device, requires_grad, input.dtype)
@@ -150,6 +155,7 @@ def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_for
 
 
 @_export("randn_like", method=False)
+@_grad_option
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     _check_tensor("randn_like", input)
     dtype = _check_options("randn_like", dtype, device, requires_grad, input.dtype)
@@ -158,6 +164,7 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
 
 
 @_export("randint_like", method=False)
+@_grad_option
 def randint_like(input, low_or_high, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """randint_like(input, high) or randint_like(input, low, high), in input's dtype unless told otherwise."""
     _check_tensor("randint_like", input)
@@ -173,12 +180,12 @@ def _check_std(op, std):
 
 
 @_export("normal", method=False)
+@_grad_option
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Normal samples: normal(mean, std, size) for numbers, or elementwise for tensor mean and/or std
     (broadcast together; the result has the tensor's dtype, mean's when both are tensors)."""
     _check_generator("normal", generator)
     _check_device("normal", device)
-    _check_requires_grad("normal", requires_grad)
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         if size is None:
             raise TypeError("normal(): missing required argument 'size' (mean and std are numbers)")

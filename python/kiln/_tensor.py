@@ -6,6 +6,7 @@ Only argument parsing and data marshaling live here; every view is a C++ op.
 """
 
 import builtins
+import functools
 
 import numpy as np
 
@@ -66,13 +67,26 @@ def _infer_array(data):
     raise TypeError(f"tensor(): Could not infer dtype of {type(data).__name__} (NumPy saw {array.dtype})")
 
 
+def _grad_option(fn):
+    """Gives a creation function PyTorch's requires_grad= keyword: the tensor it makes becomes a leaf that
+    requires grad (integer and bool dtypes raise as requires_grad_ does)."""
+
+    @functools.wraps(fn)
+    def create(*args, requires_grad=False, **kwargs):
+        result = fn(*args, **kwargs)
+        if requires_grad:
+            result.requires_grad_(True)
+        return result
+
+    return create
+
+
+@_grad_option
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (nested lists, scalars, NumPy arrays or tensors)."""
     device = _parse_device(device)
     if device.type != "cpu":
         raise NotImplementedError(f"tensor(): tensors on device '{device}' are not supported yet; only cpu is")
-    if requires_grad:
-        raise NotImplementedError("tensor(): requires_grad=True is not supported: Kiln has no autograd")
     if dtype is not None and not isinstance(dtype, _C.dtype):
         raise TypeError(f"tensor(): dtype must be a kiln.dtype, not {type(dtype).__name__}")
     array, inferred = _infer_array(data)

@@ -144,4 +144,9 @@ def tensor_repr(t):
         summarize = values.size > THRESHOLD
         formatter = _Formatter(_summarized(values) if summarize else values, t.dtype.is_floating_point)
         body = _nested_str(values, indent, summarize, formatter)
+    grad_fn = t.grad_fn
+    if grad_fn is not None:
+        suffixes.append(f"grad_fn=<{grad_fn.name()}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

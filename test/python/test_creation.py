@@ -138,9 +138,9 @@ def test_full_like_truncates_into_an_integer_dtype():
         (lambda: kiln.full((2,), 300, dtype=kiln.uint8), RuntimeError, r"full\(\): value cannot be converted"),
         (lambda: kiln.zeros(2, device="cuda"), NotImplementedError, r"zeros\(\): tensors on device 'cuda'"),
         (lambda: kiln.ones(2, device="tpu"), ValueError, r"device"),
-        (lambda: kiln.zeros(2, requires_grad=True), NotImplementedError, r"zeros\(\): requires_grad=True"),
+        (lambda: kiln.zeros(2, dtype=kiln.int64, requires_grad=True), RuntimeError, r"floating point dtype"),
         (lambda: kiln.zeros_like([1, 2]), TypeError, r"zeros_like\(\): argument 'input' must be Tensor, not list"),
-        (lambda: kiln.tensor([1.0], requires_grad=True), NotImplementedError, r"tensor\(\): requires_grad"),
+        (lambda: kiln.arange(3, requires_grad=True), RuntimeError, r"floating point dtype"),
         (lambda: kiln.tensor([1.0], device="cuda"), NotImplementedError, r"tensor\(\): tensors on device 'cuda'"),
     ],
 )
@@ -568,3 +568,23 @@ def test_in_place_samplers_write_through_views():
 def test_random_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: kiln.zeros(2, 3, requires_grad=True),
+        lambda: kiln.ones((2, 3), requires_grad=True),
+        lambda: kiln.full((2, 3), 1.5, requires_grad=True),
+        lambda: kiln.tensor([[1.0, 2.0, 3.0]] * 2, requires_grad=True),
+        lambda: kiln.randn(2, 3, requires_grad=True),
+        lambda: kiln.rand(2, 3, dtype=kiln.float64, requires_grad=True),
+        lambda: kiln.zeros_like(kiln.ones(2, 3), requires_grad=True),
+        lambda: kiln.linspace(0, 1, 6, requires_grad=True),
+    ],
+)
+def test_requires_grad_keyword_makes_leaves(make):
+    x = make()
+    assert x.requires_grad
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
