@@ -327,6 +327,37 @@ LazyTensor LazyTensor::detach() const {
   return result;
 }
 
+LazyTensor LazyTensor::copyOf(const LazyTensor &value) {
+  bool mode = gradEnabled();
+  setGradEnabled(false);
+  NodePtr node;
+  try {
+    node = value.value();
+    // A node with history gets a grad-free alias, so the copy has none.
+    if (node->requiresGrad)
+      node = record("kiln.reshape", {node}, node->dtype, node->sizes);
+  } catch (...) {
+    setGradEnabled(mode);
+    throw;
+  }
+  setGradEnabled(mode);
+  return fromNode(std::move(node));
+}
+
+void LazyTensor::setData(const LazyTensor &value) {
+  if (!isWholeBase())
+    fail(ErrorKind::Runtime, "data: Kiln assigns .data only to whole tensors, not to views");
+  LazyTensor next = copyOf(value);
+  Base &from = *base_, &to = *next.base_;
+  to.grad = std::move(from.grad);
+  to.retainGrad = from.retainGrad;
+  to.hooks = std::move(from.hooks);
+  bool leaf = from.leafRequiresGrad;
+  *this = std::move(next);
+  if (leaf)
+    setRequiresGrad(true);
+}
+
 NodePtr LazyTensor::gradValue() const {
   if (!requiresGrad())
     return nullptr;

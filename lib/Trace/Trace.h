@@ -166,6 +166,12 @@ public:
   const char *viewGradFnName() const;
   // A tensor sharing this one's storage with no history.
   LazyTensor detach() const;
+  // A new leaf whose value is `value`'s, computed lazily (no shared memory,
+  // no history): what kiln.Tensor(t) and nn.Parameter(t) hold.
+  static LazyTensor copyOf(const LazyTensor &value);
+  // Tensor.data = value: this tensor becomes a new base holding `value`'s
+  // value (any dtype and shape) and keeps its requires_grad, .grad and hooks.
+  void setData(const LazyTensor &value);
   // The node gradients flow through for this tensor (its history, with the
   // view steps replayed), or null when it requires no grad.
   NodePtr gradValue() const;

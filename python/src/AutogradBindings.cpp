@@ -82,6 +82,11 @@ void bindAutograd(py::module_ &m) {
             t.base()->grad = std::make_shared<LazyTensor>(grad);
           })
       .def("detach", &LazyTensor::detach)
+      .def_property(
+          "data", &LazyTensor::detach,
+          [](LazyTensor &t, const LazyTensor &value) { t.setData(value); },
+          "This tensor's value without history; assigning replaces the value (any dtype or shape) and keeps "
+          "requires_grad, .grad and hooks.")
       .def_property_readonly("_hooks",
                              [](const LazyTensor &t) -> py::object {
                                if (!t.base()->hooks)

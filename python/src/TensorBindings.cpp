@@ -85,6 +85,9 @@ void bindTensor(py::module_ &m) {
   py::class_<LazyTensor> tensor(m, "Tensor", py::dynamic_attr(),
                                 "A lazy strided view of shared storage.");
   tensor
+      .def(py::init(&LazyTensor::copyOf), py::arg("data"),
+           "A new tensor holding data's value (computed lazily; no shared memory, no history). Subclasses "
+           "such as nn.Parameter are built through it.")
       .def_property_readonly(
           "_sizes", [](const LazyTensor &t) { return toTuple(t.sizes()); })
       .def(

@@ -271,3 +271,24 @@ def test_leaf_hooks_and_backward_inputs():
     np.testing.assert_allclose(b.grad.numpy(), [3])
     with pytest.raises(RuntimeError, match="doesn't require gradient"):
         kiln.ones(2).register_hook(lambda g: g)
+
+
+def test_tensor_subclass_copies_lazily_and_data_assignment_keeps_grad_state():
+    class Param(kiln.Tensor):
+        def __init__(self, data):
+            super().__init__(data)
+            self.requires_grad_(True)
+
+    w = kiln.randn(2, 3)
+    p = Param(w)
+    assert isinstance(p, kiln.Tensor) and p.requires_grad and p.is_leaf and not w.requires_grad
+    np.testing.assert_array_equal(p.detach().numpy(), w.numpy())
+    (p * p).sum().backward()
+    np.testing.assert_allclose(p.grad.numpy(), 2 * w.numpy(), rtol=1e-6)
+    p.data = p.data.double() * 3
+    assert p.dtype == kiln.float64 and p.requires_grad and p.is_leaf and p.grad is not None
+    np.testing.assert_allclose(p.detach().numpy(), 3 * w.numpy().astype(np.float64), rtol=1e-6)
+    assert isinstance(p.data, kiln.Tensor) and not p.data.requires_grad
+    with pytest.raises(RuntimeError, match="only to whole tensors"):
+        q = kiln.zeros(4)
+        q[1:].data = kiln.ones(3)
