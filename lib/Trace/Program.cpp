@@ -412,6 +412,7 @@ void setPending(Base &base, NodePtr node) {
   base.pending = std::move(node);
   base.leafNode.reset();
   base.version++;
+  base.dataVersion++;
   if (base.registryIndex < 0) {
     base.registryIndex = static_cast<int64_t>(s.pending.size());
     s.pending.push_back(&base);

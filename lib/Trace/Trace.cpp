@@ -213,6 +213,8 @@ NodePtr LazyTensor::valueOf() const {
   } else if (!chain_ && !opaque_) {
     if (!b.leafNode) {
       b.leafNode = leafOf(b.meta);
+      b.leafNode->leafBase = base_;
+      b.leafNode->leafVersion = b.dataVersion;
       if (b.leafRequiresGrad) {
         b.leafNode->requiresGrad = true;
         b.leafNode->gradLeafOf = base_;
@@ -225,6 +227,8 @@ NodePtr LazyTensor::valueOf() const {
     cached_ = b.leafNode;
   } else {
     cached_ = leafOf(meta());
+    cached_->leafBase = base_;
+    cached_->leafVersion = b.dataVersion;
     if (b.gradNode && !opaque_) {
       LazyTensor whole;
       whole.base_ = base_;
@@ -393,6 +397,7 @@ void LazyTensor::assign(const NodePtr &node) {
   Tensor target = meta();
   target.copyFrom(computed);
   base_->version++;
+  base_->dataVersion++;
   base_->leafNode.reset();
 }
 

@@ -23,6 +23,30 @@ struct Node;
 class LazyTensor;
 using NodePtr = std::shared_ptr<Node>;
 
+// A kiln.autograd.Function application: backward() calls its Python
+// backward through the bindings (Autograd.h's GradCallbacks).
+struct CustomFunction {
+  // The bindings' context object (opaque here).
+  std::shared_ptr<void> object;
+  // grad_fn's name ("MyFunctionBackward").
+  std::string name;
+  // The gradient nodes of the inputs (null for one that needs no gradient).
+  std::vector<NodePtr> inputs;
+  // The nodes standing for its outputs, in order.
+  std::vector<std::weak_ptr<Node>> outputs;
+};
+
+// Where backward() stops, calls out and goes on: a non-leaf value with
+// hooks or a retained .grad, or an output of a custom Function.
+struct GradBoundary {
+  // The bindings' list of Python hooks (opaque here).
+  std::shared_ptr<void> hooks;
+  bool retainGrad = false;
+  std::shared_ptr<LazyTensor> grad;
+  std::shared_ptr<CustomFunction> function;
+  size_t outputIndex = 0;
+};
+
 // One recorded op (or a leaf: a materialized tensor passed in).
 struct Node {
   // Interned "kiln.add"; null for a leaf.
@@ -57,6 +81,13 @@ struct Node {
   // For the node standing for a leaf tensor that requires grad: its base,
   // where backward() accumulates .grad.
   std::weak_ptr<Base> gradLeafOf;
+  // Set on the node of a non-leaf value that has hooks or retains .grad, and
+  // on the outputs of a custom Function.
+  std::shared_ptr<GradBoundary> boundary;
+  // For a leaf reading memory: the base it reads and the base's version then
+  // (backward() refuses memory changed in place since it was read).
+  std::weak_ptr<Base> leafBase;
+  uint64_t leafVersion = 0;
 };
 
 // What all views of one storage share.
@@ -74,6 +105,9 @@ struct Base : std::enable_shared_from_this<Base> {
   NodePtr leafNode;
   // Bumped whenever the value changes, so cached view nodes go stale.
   uint64_t version = 0;
+  // PyTorch's version counter: bumped by every in-place change of the value
+  // (not by materializing it), checked by backward() for memory it reads.
+  uint64_t dataVersion = 0;
   // Position in the registry of pending bases (-1 when not pending).
   int64_t registryIndex = -1;
 
@@ -83,10 +117,9 @@ struct Base : std::enable_shared_from_this<Base> {
   // that required grad, kept after materialization; the leaf's own node for
   // a leaf that requires grad); null when it requires no grad.
   NodePtr gradNode;
-  // .grad of a leaf (and of a non-leaf after retain_grad()).
+  // .grad of a leaf (a non-leaf's retained .grad is on its GradBoundary).
   std::shared_ptr<LazyTensor> grad;
-  bool retainGrad = false;
-  // Owned by the bindings (the tensor's Python gradient hooks); opaque here.
+  // Owned by the bindings (a leaf's Python gradient hooks); opaque here.
   std::shared_ptr<void> hooks;
 };
 
@@ -175,6 +208,9 @@ public:
   // The node gradients flow through for this tensor (its history, with the
   // view steps replayed), or null when it requires no grad.
   NodePtr gradValue() const;
+  // The boundary of a non-leaf tensor that requires grad (hooks, retained
+  // .grad, custom Function); created when `create`, else null if none.
+  std::shared_ptr<GradBoundary> gradBoundary(bool create) const;
 
 private:
   LazyTensor makeView(Tensor meta, ViewStep step) const;

@@ -85,32 +85,17 @@ FUNCTIONS.update(no_grad=no_grad, enable_grad=enable_grad, inference_mode=infere
 @_export("backward", function=False)
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulates d(self)/d(leaf) (or d(sum(self * gradient))/d(leaf)) into .grad of every leaf that requires grad
-    (or only of `inputs`), after the leaves' hooks."""
+    (or only of `inputs`), calling tensor hooks on the way."""
     if gradient is not None and not isinstance(gradient, _C.Tensor):
         raise TypeError(f"backward(): gradient must be a Tensor or None, not {type(gradient).__name__}")
     retain = bool(create_graph if retain_graph is None else retain_graph)
     if inputs is None:
-        targets = _C._reachable_leaves([self]) if self.requires_grad else []
-        if not any(t._hooks for t in targets):
-            _C._backward([self], [gradient], retain, bool(create_graph))
-            return
+        targets = []
     else:
         targets = [inputs] if isinstance(inputs, _C.Tensor) else list(inputs)
         if not targets:
             raise RuntimeError("backward(): 'inputs' argument to backward() cannot be empty.")
-    grads = _C._grad([self], [gradient], targets, retain, bool(create_graph))
-    for target, grad in zip(targets, grads):
-        if grad is None:
-            continue
-        for hook in target._hooks or ():
-            replaced = hook(grad)
-            if replaced is not None:
-                grad = replaced
-        if target.grad is None:
-            target.grad = grad
-        else:
-            with no_grad():
-                target.grad.add_(grad)
+    _C._backward([self], [gradient], targets, retain, bool(create_graph))
 
 
 class _RemovableHandle:
@@ -126,11 +111,12 @@ class _RemovableHandle:
 
 @_export("register_hook", function=False)
 def register_hook(self, hook):
-    """Calls hook(grad) when a gradient for this leaf is computed by backward(); a returned tensor replaces it."""
+    """Calls hook(grad) when the gradient of this tensor is computed (for a leaf: its total, before it is
+    accumulated into .grad); a returned tensor replaces the gradient."""
     if not self.requires_grad:
         raise RuntimeError("register_hook(): cannot register a hook on a tensor that doesn't require gradient")
-    if not self.is_leaf:
-        raise NotImplementedError("register_hook(): Kiln supports hooks on leaf tensors only so far")
+    if not callable(hook):
+        raise TypeError(f"register_hook(): hook must be callable, not {type(hook).__name__}")
     hooks = self._hook_list()
     hooks.append(hook)
     return _RemovableHandle(hooks, hook)
@@ -154,9 +140,4 @@ def _grad_fn(self):
     return _GradFn(name) if name else None
 
 
-def _detach_(self):
-    raise NotImplementedError("detach_(): Kiln has no in-place detach yet; use x = x.detach()")
-
-
 METHODS["grad_fn"] = property(_grad_fn, doc="The op that made this tensor (None for leaves).")
-METHODS["detach_"] = _detach_

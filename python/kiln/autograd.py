@@ -4,6 +4,7 @@ import itertools
 import numpy as np
 
 from kiln import _C
+from kiln._function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from kiln._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 
 
@@ -36,11 +37,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulates the gradients of sum(tensors * grad_tensors) into .grad of the leaves (or of `inputs`)."""
     tensors = _as_list(tensors)
     grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
     retain = create_graph if retain_graph is None else retain_graph
-    _C._backward(tensors, grad_tensors, bool(retain), bool(create_graph))
+    targets = _as_list(inputs)
+    if inputs is not None and not targets:
+        raise RuntimeError("backward(): 'inputs' argument to backward() cannot be empty.")
+    _C._backward(tensors, grad_tensors, targets, bool(retain), bool(create_graph))
 
 
 def _numerical_jacobian(fn, inputs, index, eps):
