@@ -111,7 +111,7 @@ std::vector<PipelineStage> getLoweringStages(const LoweringOptions &options) {
   bool externKernels = options.externKernels;
   stages.push_back(
       {"bufferized", [externKernels](OpPassManager &pm) {
-         addPasses(pm, "kiln-read-only-arguments,"
+         addPasses(pm, "kiln-unshare-fills,kiln-read-only-arguments,"
                        "one-shot-bufferize{bufferize-function-boundaries "
                        "function-boundary-type-conversion=identity-layout-map},"
                        "canonicalize,func.func(kiln-distinct-return-buffers),"

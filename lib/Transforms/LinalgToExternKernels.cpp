@@ -502,8 +502,9 @@ struct LinalgToExternKernelsPass
   void runOnOperation() override {
     SmallVector<Operation *> candidates;
     getOperation().walk([&](Operation *op) {
-      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNchwFchwOp,
-              linalg::Conv2DNgchwGfchwOp>(op))
+      if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp,
+              linalg::MatmulTransposeBOp, linalg::BatchMatmulOp,
+              linalg::Conv2DNchwFchwOp, linalg::Conv2DNgchwGfchwOp>(op))
         candidates.push_back(op);
     });
     ExternKernelRewriter rewriter(getOperation());
@@ -511,6 +512,21 @@ struct LinalgToExternKernelsPass
       if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
         rewriter.rewriteMatmul(op, matmul.getInputs()[0], matmul.getInputs()[1],
                                matmul.getOutputs()[0], 2);
+      } else if (isa<linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op)) {
+        // The kernels take any strides: the transposed operand is a view.
+        auto linalgOp = cast<linalg::LinalgOp>(op);
+        Value a = linalgOp.getDpsInputs()[0], b = linalgOp.getDpsInputs()[1];
+        Value &transposed = isa<linalg::MatmulTransposeAOp>(op) ? a : b;
+        if (!isF32Memref(transposed, 2))
+          continue;
+        OpBuilder builder(op);
+        auto swap = AffineMapAttr::get(AffineMap::getPermutationMap(
+            ArrayRef<unsigned>{1, 0}, op->getContext()));
+        auto view = builder.create<memref::TransposeOp>(op->getLoc(), transposed, swap);
+        transposed = view.getResult();
+        rewriter.rewriteMatmul(op, a, b, linalgOp.getDpsInits()[0], 2);
+        if (view->use_empty())
+          view->erase();
       } else if (auto batch = dyn_cast<linalg::BatchMatmulOp>(op)) {
         rewriter.rewriteMatmul(op, batch.getInputs()[0], batch.getInputs()[1],
                                batch.getOutputs()[0], 3);

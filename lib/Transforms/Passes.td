@@ -67,6 +67,20 @@ def KilnMathApproximation : Pass<"kiln-math-approximation"> {
   ];
 }
 
+def KilnUnshareFills : Pass<"kiln-unshare-fills"> {
+  let summary = "Give every op that accumulates into a filled tensor a fill of its own";
+  let description = [{
+    CSE merges equal `linalg.fill`s, so several matmuls (or reductions) of one
+    shape end up accumulating into one zero-filled tensor. One-shot
+    bufferization must then fill a buffer once and copy it for every op that
+    writes into it, and the extern-kernel pass no longer sees a zero fill
+    right before each matmul (so no overwriting kernel and no fused bias or
+    relu epilogue). This pass clones the fill (and its `tensor.empty`) right
+    before each such op; the fill itself is not shared by anything else.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
 def KilnReadOnlyArguments : Pass<"kiln-read-only-arguments", "mlir::ModuleOp"> {
   let summary = "Mark the tensor arguments of public functions read-only for bufferization";
   let description = [{

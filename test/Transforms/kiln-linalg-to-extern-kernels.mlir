@@ -377,3 +377,41 @@ func.func @matmul_epilogue_not_matched(%a: memref<6x8xf32>, %b: memref<8x6xf32>,
   memref.dealloc %t : memref<6x6xf32>
   return
 }
+
+// -----
+
+// The transposed named ops call the same kernels with a transposed view.
+// CHECK-LABEL: func.func @matmul_transpose_a
+// CHECK-SAME: (%[[X:.*]]: memref<8x4xf32>
+// CHECK: %[[T:.*]] = memref.transpose %[[X]] (d0, d1) -> (d1, d0) : memref<8x4xf32> to memref<4x8xf32, strided<[1, 4]>>
+// CHECK: %[[CT:.*]] = memref.cast %[[T]] : memref<4x8xf32, strided<[1, 4]>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: call @kiln_matmul_f32(%[[CT]],
+// CHECK-NOT: linalg.matmul_transpose_a
+func.func @matmul_transpose_a(%x: memref<8x4xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x16xf32>)
+  linalg.matmul_transpose_a ins(%x, %b : memref<8x4xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @matmul_transpose_b
+// CHECK-SAME: (%[[A:.*]]: memref<4x8xf32>, %[[W:.*]]: memref<16x8xf32>
+// CHECK: %[[T:.*]] = memref.transpose %[[W]] (d0, d1) -> (d1, d0) : memref<16x8xf32> to memref<8x16xf32, strided<[1, 8]>>
+// CHECK: call @kiln_matmul_acc_f32(%{{.*}}, %{{.*}}, %{{.*}})
+func.func @matmul_transpose_b(%a: memref<4x8xf32>, %w: memref<16x8xf32>, %c: memref<4x16xf32>) {
+  linalg.matmul_transpose_b ins(%a, %w : memref<4x8xf32>, memref<16x8xf32>) outs(%c : memref<4x16xf32>)
+  return
+}
+
+// -----
+
+// f64 has no kernel: the op stays, and no view is left behind.
+// CHECK-LABEL: func.func @matmul_transpose_f64
+// CHECK-NOT: memref.transpose
+// CHECK: linalg.matmul_transpose_b
+func.func @matmul_transpose_f64(%a: memref<4x8xf64>, %w: memref<16x8xf64>, %c: memref<4x16xf64>) {
+  linalg.matmul_transpose_b ins(%a, %w : memref<4x8xf64>, memref<16x8xf64>) outs(%c : memref<4x16xf64>)
+  return
+}

@@ -27,6 +27,22 @@ Value narrowTo(OpBuilder &b, Location loc, Value value,
                           });
 }
 
+// The converted input X of `operand` = kiln.permute X dims [1, 0] (a 2-D
+// transpose whose result has `type`), or null.
+Value transposedSource(ConversionPatternRewriter &rewriter, Value operand,
+                       RankedTensorType type) {
+  auto permute = operand.getDefiningOp<PermuteOp>();
+  if (!permute || type.getRank() != 2 ||
+      permute.getDims() != ArrayRef<int64_t>({1, 0}))
+    return Value();
+  Value source = rewriter.getRemappedValue(permute.getInput());
+  auto sourceType = dyn_cast_or_null<RankedTensorType>(source ? source.getType() : Type());
+  if (!sourceType || sourceType.getElementType() != type.getElementType() ||
+      sourceType.getShape() != ArrayRef<int64_t>({type.getDimSize(1), type.getDimSize(0)}))
+    return Value();
+  return source;
+}
+
 struct MatmulLowering : OpConversionPattern<MatmulOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -54,9 +70,26 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       Value flatLhs = reshapeTensor(rewriter, loc, lhs, flatLhsType);
       Value init = filledTensor(rewriter, loc,
                                 RankedTensorType::get({rows, n}, acc), zero);
-      Value product =
-          rewriter.create<linalg::MatmulOp>(loc, ValueRange{flatLhs, rhs}, init)
-              .getResult(0);
+      // A transposed operand (the backward's x^T @ dy and dy @ w^T) is read
+      // in place through the transposed named op: no copy of the transpose.
+      Value product;
+      if (Value source = transposedSource(rewriter, op.getRhs(), rhsType)) {
+        product = rewriter
+                      .create<linalg::MatmulTransposeBOp>(
+                          loc, ValueRange{flatLhs, source}, init)
+                      .getResult(0);
+      } else if (Value source = lhsType.getRank() == 2
+                                    ? transposedSource(rewriter, op.getLhs(), lhsType)
+                                    : Value()) {
+        product = rewriter
+                      .create<linalg::MatmulTransposeAOp>(
+                          loc, ValueRange{source, rhs}, init)
+                      .getResult(0);
+      } else {
+        product = rewriter
+                      .create<linalg::MatmulOp>(loc, ValueRange{flatLhs, rhs}, init)
+                      .getResult(0);
+      }
       result = reshapeTensor(rewriter, loc, product, accResultType);
     } else {
       // Broadcast both batch shapes to the result's, collapse them into one

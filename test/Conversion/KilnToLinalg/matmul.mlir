@@ -1,6 +1,7 @@
 // convert-kiln-to-linalg on kiln.matmul: linalg.matmul / batch_matmul into a zero-filled init, batch dims broadcast and collapsed.
 // RUN: kiln-opt %s -convert-kiln-to-linalg | FileCheck %s
 // RUN: kiln-opt %s -convert-kiln-to-linalg --one-shot-bufferize="bufferize-function-boundaries" | FileCheck %s --check-prefix=BUF
+// RUN: kiln-opt %s -convert-kiln-to-linalg -canonicalize | FileCheck %s --check-prefix=CANON
 
 // BUF-NOT: kiln.
 // BUF-NOT: tensor<
@@ -59,4 +60,43 @@ func.func @matmul_broadcast(%a: tensor<4x3xf32>, %b: tensor<2x1x3x5xf32>) -> ten
 func.func @matmul_half(%a: tensor<4x3xf16>, %b: tensor<3x5xf16>) -> tensor<4x5xf16> {
   %0 = kiln.matmul %a, %b : tensor<4x3xf16>, tensor<3x5xf16>
   return %0 : tensor<4x5xf16>
+}
+
+// A transposed operand (as the backward's x^T @ dy and dy @ w^T) is read in
+// place by the transposed named ops: the permute's copy is left unused, and
+// the canonicalizer drops it.
+// CHECK-LABEL: func.func @matmul_transposed_lhs(
+// CHECK-SAME: %[[X:.*]]: tensor<7x4xf32>, %[[B:.*]]: tensor<7x5xf32>
+// CHECK: linalg.matmul_transpose_a ins(%[[X]], %[[B]] : tensor<7x4xf32>, tensor<7x5xf32>) outs(%{{.*}} : tensor<4x5xf32>)
+// CANON-LABEL: func.func @matmul_transposed_lhs(
+// CANON-NOT: linalg.transpose
+// CANON: linalg.matmul_transpose_a
+// CANON-NOT: linalg.transpose
+// CANON-LABEL: func.func @matmul_transposed_rhs(
+func.func @matmul_transposed_lhs(%x: tensor<7x4xf32>, %b: tensor<7x5xf32>) -> tensor<4x5xf32> {
+  %t = kiln.permute %x [1, 0] : tensor<7x4xf32>
+  %0 = kiln.matmul %t, %b : tensor<4x7xf32>, tensor<7x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// CHECK-LABEL: func.func @matmul_transposed_rhs(
+// CHECK-SAME: %[[A:.*]]: tensor<2x4x7xf32>, %[[W:.*]]: tensor<5x7xf32>
+// CHECK: %[[L:.*]] = tensor.collapse_shape %[[A]]
+// CHECK: linalg.matmul_transpose_b ins(%[[L]], %[[W]] : tensor<8x7xf32>, tensor<5x7xf32>) outs(%{{.*}} : tensor<8x5xf32>)
+func.func @matmul_transposed_rhs(%a: tensor<2x4x7xf32>, %w: tensor<5x7xf32>) -> tensor<2x4x5xf32> {
+  %t = kiln.permute %w [1, 0] : tensor<5x7xf32>
+  %0 = kiln.matmul %a, %t : tensor<2x4x7xf32>, tensor<7x5xf32>
+  return %0 : tensor<2x4x5xf32>
+}
+
+// A batched lhs cannot be a transposed 2-D operand: its permute stays.
+// CHECK-LABEL: func.func @matmul_transposed_batch_lhs(
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul ins
+// CANON-LABEL: func.func @matmul_transposed_batch_lhs(
+// CANON: linalg.transpose
+func.func @matmul_transposed_batch_lhs(%x: tensor<2x7x4xf32>, %b: tensor<7x5xf32>) -> tensor<2x4x5xf32> {
+  %t = kiln.permute %x [0, 2, 1] : tensor<2x7x4xf32>
+  %0 = kiln.matmul %t, %b : tensor<2x4x7xf32>, tensor<7x5xf32>
+  return %0 : tensor<2x4x5xf32>
 }
