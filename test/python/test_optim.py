@@ -158,6 +158,31 @@ def test_updates_match_after_every_step_float32(case):
     run_steps(opt, params, grads, check)
 
 
+@pytest.mark.parametrize("dtype,atol", [(kiln.float16, 2e-3), (kiln.bfloat16, 2e-2)], ids=["float16", "bfloat16"])
+@pytest.mark.parametrize("case", [CASES[1], CASES[8], CASES[14], CASES[16]], ids=case_id)
+def test_half_precision_parameters_stay_in_their_dtype(case, dtype, atol):
+    cls, ref, kwargs = case
+    values, grads = make_problem(9, shapes=((4, 3),))
+    rounded = lambda a: kiln.from_numpy(a).to(dtype).double().numpy()  # noqa: E731
+    p = kiln.from_numpy(values[0]).to(dtype).requires_grad_()
+    opt = cls([p], **kwargs)
+    for g in grads:
+        p.grad = kiln.from_numpy(g[0]).to(dtype)
+        opt.step()
+    assert p.dtype is dtype and all(v.dtype in (dtype, kiln.float32) for v in opt.state[p].values())
+    expected = ref(rounded(values[0]), [rounded(g[0]) for g in grads], **kwargs)
+    np.testing.assert_allclose(p.double().numpy(), expected, rtol=0, atol=atol)
+
+
+def test_adagrad_state_comes_with_the_param_group():
+    a, b = kiln.zeros(2, requires_grad=True), kiln.zeros(3, requires_grad=True)
+    opt = optim.Adagrad([a], initial_accumulator_value=0.5)
+    opt.add_param_group({"params": [b], "initial_accumulator_value": 2.0})
+    assert opt.state[a]["step"].item() == 0.0
+    np.testing.assert_array_equal(opt.state[a]["sum"].numpy(), [0.5, 0.5])
+    np.testing.assert_array_equal(opt.state[b]["sum"].numpy(), [2.0, 2.0, 2.0])
+
+
 def test_param_groups_with_their_own_options():
     values, grads = make_problem(3)
     a, b = (kiln.from_numpy(v.copy()).requires_grad_() for v in values)
