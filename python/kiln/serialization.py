@@ -225,7 +225,8 @@ def _fsync_directory(directory):
 
 
 def _save_to_path(path, plan):
-    directory, name = os.path.split(os.path.abspath(path))
+    path = os.path.realpath(path)  # replace a symbolic link's target, not the link
+    directory, name = os.path.split(path)
     out, temporary = _open_temporary(directory, name)
     try:
         with out:
@@ -383,7 +384,7 @@ def _is_int(value):
 def _check_extent(src, what, entry, data_length):
     for field in ("offset", "length", "crc32"):
         if not _is_int(entry.get(field)):
-            raise src.error(f"{what}: '{field}' must be an integer, got {entry.get(field)!r}")
+            raise src.error(f"{what}: '{field}' must be an integer, got {str(entry.get(field))[:80]}")
     offset, length = entry["offset"], entry["length"]
     if offset < 0 or length < 0:
         raise src.error(f"{what}: negative offset or length ({offset}, {length})")
@@ -411,8 +412,8 @@ def _check_tables(src, manifest, data_length):
             raise src.error(f"array #{i}: 'name' must be a string")
         what = f"array '{name}'"
         dtype = entry.get("dtype")
-        if dtype not in DTYPES:
-            raise src.error(f"{what}: unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")
+        if not isinstance(dtype, str) or dtype not in DTYPES:
+            raise src.error(f"{what}: unknown dtype {str(dtype)[:80]!r} (known: {', '.join(DTYPES)})")
         shape = entry.get("shape")
         if (not isinstance(shape, list) or len(shape) > MAX_NDIM
                 or not all(_is_int(s) and s >= 0 for s in shape)):
@@ -520,8 +521,8 @@ class _Decoder:
         if tag == "tensor":
             return self._tensor(body, path)
         if tag == "dtype":
-            if body not in DTYPES:
-                raise self.fail(path, f"unknown dtype {body!r}")
+            if not isinstance(body, str) or body not in DTYPES:
+                raise self.fail(path, f"unknown dtype {str(body)[:80]!r}")
             return DTYPES[body][0]
         raise self.fail(path, f"unknown tag {tag!r}")
 

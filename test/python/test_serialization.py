@@ -1,5 +1,6 @@
 """kiln.save / kiln.load: round trips of every dtype and of nested objects and optimizer state, memory mapping
 without copies, atomic writes, and rejection of damaged, truncated and hostile files (docs/file-format.md)."""
+import collections
 import io
 import json
 import math
@@ -283,6 +284,14 @@ def test_a_failed_fsync_or_interrupt_leaves_the_previous_file(tmp_path, monkeypa
     assert kiln.load(str(path)) == {"version": 3} and os.listdir(tmp_path) == ["ckpt.kiln"]
 
 
+def test_saving_through_a_symbolic_link_replaces_its_target(tmp_path):
+    (tmp_path / "real.kiln").write_bytes(b"old")
+    (tmp_path / "link.kiln").symlink_to("real.kiln")
+    kiln.save({"new": True}, tmp_path / "link.kiln")
+    assert (tmp_path / "link.kiln").is_symlink() and kiln.load(tmp_path / "real.kiln") == {"new": True}
+    assert sorted(os.listdir(tmp_path)) == ["link.kiln", "real.kiln"]
+
+
 def test_saved_files_follow_the_umask(tmp_path):
     old = os.umask(0o027)
     try:
@@ -455,6 +464,46 @@ HOSTILE = [
 def test_hostile_manifests_are_rejected(manifest, data, message):
     with pytest.raises(FileFormatError, match=message):
         load_bytes(build(manifest, data))
+
+
+def random_json(rng, depth=0):
+    makers = [
+        lambda: None, lambda: True, lambda: int(rng.integers(-70, 2 ** 33)), lambda: float(rng.standard_normal()),
+        lambda: "nan", lambda: "x" * int(rng.integers(0, 3)),
+        lambda: {"tensor": {"array": int(rng.integers(-1, 6)), "requires_grad": bool(rng.integers(0, 2))}},
+        lambda: [random_json(rng, depth + 1) for _ in range(int(rng.integers(0, 3)))],
+        lambda: {str(k): random_json(rng, depth + 1)
+                 for k in rng.choice(["int", "float", "list", "tensor", "array", "dtype", "offset", "dict"], 2)},
+    ]
+    return makers[int(rng.integers(0, len(makers) if depth < 3 else len(makers) - 2))]()
+
+
+def replace_random_node(rng, value):
+    """`value` with one randomly chosen node (any depth) replaced by random JSON."""
+    if not isinstance(value, (dict, list)) or not value or rng.random() < 0.25:
+        return random_json(rng)
+    if isinstance(value, dict):
+        key = list(value)[int(rng.integers(0, len(value)))]
+        return {**value, key: replace_random_node(rng, value[key])}
+    i = int(rng.integers(0, len(value)))
+    return value[:i] + [replace_random_node(rng, value[i])] + value[i + 1:]
+
+
+def test_structurally_fuzzed_manifests_load_or_raise_the_documented_error():
+    """Manifests with valid checksums but a random node replaced: every outcome is a load or FileFormatError."""
+    data = sample_file()
+    manifest = json.loads(data[64:64 + struct.unpack_from("<Q", data, 16)[0]])
+    data_offset = struct.unpack_from("<Q", data, 24)[0]
+    section = data[data_offset:]
+    rng = np.random.default_rng(5)
+    outcomes = collections.Counter()
+    for _ in range(300):
+        try:
+            load_bytes(build(replace_random_node(rng, manifest), section))
+            outcomes["loaded"] += 1
+        except FileFormatError:
+            outcomes["rejected"] += 1
+    assert outcomes["rejected"] > 100 and outcomes["loaded"] > 10, outcomes
 
 
 def test_deep_nesting_and_invalid_json_are_rejected():
