@@ -492,3 +492,16 @@ def test_unpicklable_dataset_is_named():
                                            r"define them at module level"):
         iter(DataLoader(Local(4), num_workers=1))
     assert kiln_segments() == []
+
+
+def test_full_shared_memory_is_a_clear_error(monkeypatch):
+    def no_space(fd, offset, length):
+        raise OSError(28, "No space left on device")
+
+    segment = _shared.SegmentWriter(f"{_shared.PREFIX}{os.getpid()}_test_full")
+    monkeypatch.setattr(_shared.os, "posix_fallocate", no_space)
+    with pytest.raises(OSError, match=r"cannot allocate 48 bytes of shared memory in .* \(No space left on device\)"):
+        segment.stack([np.zeros((2, 3), np.float32)] * 2)
+    monkeypatch.undo()
+    segment.discard()
+    assert kiln_segments() == []

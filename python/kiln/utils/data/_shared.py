@@ -81,8 +81,17 @@ class SegmentWriter:
             self._fd = os.open(os.path.join(SHM_DIR, self.name), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
             self._created = True
         offset = -(-self.size // _ALIGN) * _ALIGN
+        try:
+            # Reserving the pages (rather than ftruncate's holes) turns a full /dev/shm into this error instead of
+            # a SIGBUS at the first write.
+            os.posix_fallocate(self._fd, offset, nbytes)
+        except OSError as error:
+            raise OSError(
+                error.errno,
+                f"DataLoader worker: cannot allocate {nbytes} bytes of shared memory in {SHM_DIR} for a batch "
+                f"({error.strerror}); free space there or make it larger (docker: --shm-size)",
+            ) from None
         self.size = offset + nbytes
-        os.ftruncate(self._fd, self.size)
         array = np.ndarray(shape, dtype, buffer=mmap.mmap(self._fd, nbytes, offset=offset))
         address = array.ctypes.data
         self._regions.append((address, address + nbytes, offset))
