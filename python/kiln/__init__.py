@@ -47,6 +47,7 @@ del _module, _name, _method
 
 from kiln import autograd  # noqa: E402
 from kiln import optim  # noqa: E402
+from kiln import utils  # noqa: E402
 from kiln.serialization import load, save  # noqa: E402
 
 
