@@ -28,10 +28,35 @@ std::string gradFnName(const LazyTensor &t) {
   if (const kiln::trace::GradBoundary *boundary = base->gradNode->boundary.get())
     if (boundary->function && t.isWholeBase())
       return boundary->function->name;
-  if (!base->gradNode->op)
+  const kiln::trace::Node &node = *base->gradNode;
+  if (!node.op)
     return "";
-  std::string op = base->gradNode->op;
+  std::string op = node.op;
   op = op.substr(op.find('.') + 1);
+  // PyTorch's names where Kiln's op is named differently.
+  if (op == "reduce") {
+    // A reduction to a 0-d tensor is PyTorch's overload 0 (x.sum()), over
+    // dimensions overload 1 (x.sum(1)); amax/amin have one.
+    bool all = node.sizes.empty();
+    for (auto [kind, name] : {std::pair{" sum>", "Sum"}, {" mean>", "Mean"}, {" prod>", "Prod"},
+                              {" max>", "Amax"}, {" min>", "Amin"}})
+      if (node.attrs.find(kind) != std::string::npos)
+        return std::string(name) + (all || name[0] == 'A' ? "Backward0" : "Backward1");
+  }
+  static const std::pair<const char *, const char *> renamed[] = {
+      {"cast", "ToCopyBackward0"},          {"broadcast_to", "ExpandBackward0"},
+      {"reshape", "ViewBackward0"},         {"concat", "CatBackward0"},
+      {"pad", "ConstantPadNdBackward0"},    {"conv2d", "ConvolutionBackward0"},
+      {"avg_pool2d", "AvgPool2DBackward0"}, {"max_pool2d", "MaxPool2DWithIndicesBackward0"},
+      {"splat", "FillBackward0"}};
+  for (auto [kilnName, torchName] : renamed)
+    if (op == kilnName)
+      return torchName;
+  if (op == "matmul")
+    return node.inputs.size() == 2 && node.inputs[0]->sizes.size() == 2 &&
+                   node.inputs[1]->sizes.size() == 2
+               ? "MmBackward0"
+               : "BmmBackward0";
   std::string name;
   bool upper = true;
   for (char c : op) {

@@ -204,6 +204,11 @@ def test_grad_fn_names_and_leaves():
     y = x * 2
     assert not y.is_leaf and y.grad_fn.name() == "MulBackward0"
     assert x[1:].grad_fn.name() == "SliceBackward0"
+    m = leaf(2, 3)
+    names = [t.grad_fn.name() for t in (m.sum(), m.sum(0), m.mean(), m.amax(0), m @ m.t(), m.double(),
+                                        m.expand(2, 2, 3), kiln.cat([m, m]))]
+    assert names == ["SumBackward0", "SumBackward1", "MeanBackward0", "AmaxBackward0", "MmBackward0",
+                     "ToCopyBackward0", "ExpandBackward0", "CatBackward0"]
     assert (leaf(2, 3) * 2).t().grad_fn.name() == "PermuteBackward0"
     assert kiln.ones(2).is_leaf and not kiln.ones(2).requires_grad
 
