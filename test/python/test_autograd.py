@@ -205,7 +205,7 @@ def test_grad_fn_names_and_leaves():
     assert not y.is_leaf and y.grad_fn.name() == "MulBackward0"
     assert x[1:].grad_fn.name() == "SliceBackward0"
     m = leaf(2, 3)
-    names = [t.grad_fn.name() for t in (m.sum(), m.sum(0), m.mean(), m.amax(0), m @ m.t(), m.double(),
+    names = [t.grad_fn.name() for t in (m.sum(), m.sum(0), m.mean(), m.amax(0), m @ m.t(), m.float(),
                                         m.expand(2, 2, 3), kiln.cat([m, m]))]
     assert names == ["SumBackward0", "SumBackward1", "MeanBackward0", "AmaxBackward0", "MmBackward0",
                      "ToCopyBackward0", "ExpandBackward0", "CatBackward0"]
