@@ -318,6 +318,7 @@ std::shared_ptr<Executable> programFor(const Cut &cut) {
 }
 
 void clearPending(Base &base) {
+  base.updatedInPlace = false;
   base.pending.reset();
   base.leafNode.reset();
   base.version++;
@@ -379,13 +380,13 @@ std::vector<Tensor> run(const Cut &cut) {
 
 // The outputs for `requested`, widened to every pending base when results
 // are written into memory that pending graphs may still read.
-// A base updated in place whose memory already exists (model state: a
-// parameter after an optimizer step, a running statistic) is computed with
-// whatever materializes next, so that its pending graph does not grow step
-// after step when only a loss is read.
+// A base updated in place (model state: a parameter after an optimizer
+// step, a running statistic), whether or not its memory exists yet, is
+// computed with whatever materializes next, so that its pending graph does
+// not grow step after step when only a loss is read.
 bool stateIsPending() {
   for (const Base *base : state().pending)
-    if (base->meta.storage().allocated())
+    if (base->updatedInPlace || base->meta.storage().allocated())
       return true;
   return false;
 }

@@ -390,6 +390,7 @@ void LazyTensor::assign(const NodePtr &node) {
          "operation.");
   if (isWholeBase()) {
     setPending(*base_, node);
+    base_->updatedInPlace = true;
     return;
   }
   checkNoOverlap(meta());

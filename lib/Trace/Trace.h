@@ -110,6 +110,10 @@ struct Base : std::enable_shared_from_this<Base> {
   uint64_t dataVersion = 0;
   // Position in the registry of pending bases (-1 when not pending).
   int64_t registryIndex = -1;
+  // Pending because an in-place op replaced the value (model state before
+  // its first materialization): computed with whatever materializes next,
+  // like state whose memory exists.
+  bool updatedInPlace = false;
 
   // Autograd: a leaf the user asked gradients for (requires_grad_()).
   bool leafRequiresGrad = false;

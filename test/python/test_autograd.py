@@ -297,3 +297,24 @@ def test_tensor_subclass_copies_lazily_and_data_assignment_keeps_grad_state():
     with pytest.raises(RuntimeError, match="only to whole tensors"):
         q = kiln.zeros(4)
         q[1:].data = kiln.ones(3)
+
+
+def test_state_without_memory_updated_in_place_is_computed_with_the_next_program():
+    """A parameter made lazily (kiln.Tensor(data)) and updated in place every step must not pile up pending
+    updates: the update runs with the next program, so steady-state steps compile nothing."""
+    w = kiln.Tensor(kiln.randn(16, 16)).requires_grad_()
+    x = kiln.randn(8, 16)
+    per_step = []
+    for _ in range(5):
+        before = kiln._trace.stats()
+        loss = (x @ w).relu().mean()
+        loss.backward()
+        with kiln.no_grad():
+            w -= 0.1 * w.grad
+            w.grad = None
+        loss.item()
+        after = kiln._trace.stats()
+        per_step.append((after["materializations"] - before["materializations"],
+                         after["compiles"] - before["compiles"]))
+    assert all(runs == 1 for runs, _ in per_step), per_step
+    assert all(compiles == 0 for _, compiles in per_step[2:]), per_step

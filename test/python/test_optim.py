@@ -86,6 +86,19 @@ def adagrad_ref(p, grads, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulat
     return p
 
 
+def adadelta_ref(p, grads, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False):
+    v, u = np.zeros_like(p), np.zeros_like(p)
+    for g in grads:
+        g = -g if maximize else g
+        if weight_decay:
+            g = g + weight_decay * p
+        v = rho * v + (1 - rho) * g * g
+        dx = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * dx * dx
+        p = p - lr * dx
+    return p
+
+
 CASES = [
     (optim.SGD, sgd_ref, dict(lr=0.1)),
     (optim.SGD, sgd_ref, dict(lr=0.1, momentum=0.9)),
@@ -105,6 +118,8 @@ CASES = [
     (optim.Adagrad, adagrad_ref, dict(lr=0.1)),
     (optim.Adagrad, adagrad_ref, dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2)),
     (optim.Adagrad, adagrad_ref, dict(lr=0.1, eps=1e-3, maximize=True)),
+    (optim.Adadelta, adadelta_ref, dict()),
+    (optim.Adadelta, adadelta_ref, dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1, maximize=True)),
 ]
 
 

@@ -1,0 +1,51 @@
+"""Adadelta (torch.optim.Adadelta), with weight decay and maximize."""
+
+import kiln
+from kiln.optim._checks import check_non_negative
+from kiln.optim.optimizer import Optimizer, _math_dtype, _scalar_dtype, _Scalars
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta, following PyTorch's update exactly:
+
+    g = -grad if maximize else grad;  g += wd * p;  v = rho * v + (1 - rho) * g^2;
+    dx = sqrt(u + eps) / sqrt(v + eps) * g;  u = rho * u + (1 - rho) * dx^2;  p -= lr * dx.
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
+                 maximize=False, differentiable=False):
+        check_non_negative("learning rate", lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        check_non_negative("epsilon value", eps)
+        check_non_negative("weight_decay value", weight_decay)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach, capturable=capturable,
+                        maximize=maximize, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        loss = self._closure_loss(closure)
+        with kiln.no_grad():
+            for group in self.param_groups:
+                scalars = _Scalars(group)
+                rho, eps, weight_decay = group["rho"], group["eps"], group["weight_decay"]
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = kiln.tensor(0.0, dtype=_scalar_dtype())
+                        state["square_avg"] = kiln.zeros_like(p)
+                        state["acc_delta"] = kiln.zeros_like(p)
+                    state["step"].add_(1)
+                    grad = -p.grad if group["maximize"] else p.grad
+                    if weight_decay != 0:
+                        grad = grad.add(p, alpha=weight_decay)
+                    square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+                    square_avg.mul_(rho).add_(grad * grad * (1 - rho))
+                    delta = (acc_delta + eps).sqrt() / (square_avg + eps).sqrt() * grad
+                    acc_delta.mul_(rho).add_(delta * delta * (1 - rho))
+                    p.sub_(delta * scalars("lr", _math_dtype(p.dtype)).to(p.dtype))
+        return loss
