@@ -376,7 +376,14 @@ class Module:
         return self if dtype is None else self._float_to(dtype)
 
     def _float_to(self, dtype):
-        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() and t.dtype is not dtype else t)
+        return self._converted(lambda t: t.to(dtype) if t.is_floating_point() and t.dtype is not dtype else t)
+
+    def _converted(self, fn):
+        """_apply(fn), then the new values are computed at once: parameters keep memory of their own, which is what
+        lets their later in-place updates run with the next program (see Parameter)."""
+        self._apply(fn)
+        _C._materialize(list(self.parameters()) + list(self.buffers()))
+        return self
 
     def float(self):
         return self._float_to(_C.float32)
@@ -391,7 +398,7 @@ class Module:
         return self._float_to(_C.bfloat16)
 
     def type(self, dst_type):
-        return self._apply(lambda t: t.to(dst_type))
+        return self._converted(lambda t: t.to(dst_type))
 
     def cpu(self):
         return self
