@@ -46,6 +46,7 @@ for _module in (_ops, _creation, _reductions, _linalg, _shape, _indexing, _conve
 del _module, _name, _method
 
 from kiln import autograd  # noqa: E402
+from kiln import nn  # noqa: E402
 from kiln import optim  # noqa: E402
 from kiln import utils  # noqa: E402
 from kiln.serialization import load, save  # noqa: E402
