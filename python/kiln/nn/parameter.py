@@ -17,9 +17,6 @@ class Parameter(_C.Tensor):
             raise TypeError(f"Parameter(): data must be a Tensor, not {type(data).__name__}")
         super().__init__(data)
         self.requires_grad_(requires_grad)
-        # A parameter gets its own memory at once: a tensor whose memory exists is computed with the next program
-        # when updated in place (initialization, optimizer steps), so its updates never pile up as pending work.
-        _C._materialize([self])
 
     def __repr__(self):
         return "Parameter containing:\n" + tensor_repr(self)

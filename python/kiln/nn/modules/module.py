@@ -379,10 +379,8 @@ class Module:
         return self._converted(lambda t: t.to(dtype) if t.is_floating_point() and t.dtype is not dtype else t)
 
     def _converted(self, fn):
-        """_apply(fn), then the new values are computed at once: parameters keep memory of their own, which is what
-        lets their later in-place updates run with the next program (see Parameter)."""
+        """_apply(fn): the new values are computed lazily, with the next program."""
         self._apply(fn)
-        _C._materialize(list(self.parameters()) + list(self.buffers()))
         return self
 
     def float(self):
