@@ -19,8 +19,8 @@ def KilnAutodiff : Pass<"kiln-autodiff", "mlir::ModuleOp"> {
     what the returned values do not need is left to `canonicalize`.
 
     The function must be a single block of ops with static shapes. An op on
-    the way from an argument to the loss without a VJP rule (`max_pool2d`,
-    calls) is an error naming it. docs/autodiff.md describes the rules.
+    the way from an argument to the loss without a VJP rule (a call) is an
+    error naming it. docs/autodiff.md describes the rules.
   }];
   let dependentDialects = ["::kiln::KilnDialect"];
   let options = [

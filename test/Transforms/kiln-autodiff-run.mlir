@@ -7,6 +7,9 @@
 // RUN: env KILN_CACHE_DIR=%t/cache kiln-run %t/grad.mlir --entry linear --input %t/a.npy --input %t/b.npy --input %t/c.npy --print | FileCheck %s --check-prefix=LINEAR
 // RUN: env KILN_CACHE_DIR=%t/cache kiln-run %t/grad.mlir --entry shapes --input %t/x24.npy --print | FileCheck %s --check-prefix=SHAPES
 // RUN: env KILN_CACHE_DIR=%t/cache kiln-run %t/grad.mlir --entry conv_pool --input %t/x44.npy --input %t/w22.npy --print | FileCheck %s --check-prefix=CONV
+// RUN: %python -c "import numpy as np; n = np.nan; np.save('%t/p33.npy', np.array([[[[1, 3, 3], [2, 3, 0], [3, 1, 3]]]], dtype=np.float64)); np.save('%t/p44.npy', np.array([[[[1, n, 2, 2], [n, 0, 2, 1], [5, 5, 0, -1], [5, 4, 7, 7]]]], dtype=np.float64))"
+// RUN: env KILN_CACHE_DIR=%t/cache kiln-run %t/grad.mlir --entry max_pool_overlapping --input %t/p33.npy --print | FileCheck %s --check-prefix=MAXPOOL
+// RUN: env KILN_CACHE_DIR=%t/cache kiln-run %t/grad.mlir --entry max_pool_tiled --input %t/p44.npy --print | FileCheck %s --check-prefix=TILED
 
 // sum(x^2 y + max(x, y)): d/dx = 2xy + [x > y], d/dy = x^2 + [y > x], the tie at x = y = 2 split in half.
 // POLY: result 0: f64[]
@@ -69,5 +72,34 @@ func.func @conv_pool(%x: tensor<1x1x4x4xf64>, %w: tensor<1x1x2x2xf64>) -> tensor
   %c = kiln.conv2d %x, %w stride [1, 1] padding [0, 0] dilation [1, 1] groups 1 : tensor<1x1x4x4xf64>, tensor<1x1x2x2xf64>
   %p = kiln.avg_pool2d %c kernel [2, 2] stride [1, 1] padding [0, 0] : tensor<1x1x3x3xf64>
   %l = kiln.reduce sum %p dims [] : tensor<1x1x2x2xf64>
+  return %l : tensor<f64>
+}
+
+// sum(max_pool(x) * [[1, 2], [3, 4]]) with 2x2 windows at stride 1: every window's maximum is a tied 3, and
+// each gives its weight to its first 3 in row-major order: x[0][1] gets 1 + 2, x[1][1] gets 3 + 4.
+// MAXPOOL: result 0: f64[]
+// MAXPOOL-NEXT: 30
+// MAXPOOL-NEXT: result 1: f64[1, 1, 3, 3]
+// MAXPOOL-NEXT: 0 3 0 0 7 0 0 0 0
+func.func @max_pool_overlapping(%x: tensor<1x1x3x3xf64>) -> tensor<f64> {
+  %p = kiln.max_pool2d %x kernel [2, 2] stride [1, 1] padding [0, 0] dilation [1, 1] : tensor<1x1x3x3xf64>
+  %w = kiln.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf64>
+  %m = kiln.mul %p, %w : tensor<1x1x2x2xf64>, tensor<2x2xf64>
+  %l = kiln.reduce sum %m dims [] : tensor<1x1x2x2xf64>
+  return %l : tensor<f64>
+}
+
+// The same loss over 2x2 windows at stride 2 (the tiled path): the first window holds two NaNs and, as in
+// PyTorch, the last one (x[1][0]) gets its weight; the others go to the first of tied maxima, x[0][2], x[2][0]
+// and x[3][2].
+// TILED: result 0: f64[]
+// TILED-NEXT: nan
+// TILED-NEXT: result 1: f64[1, 1, 4, 4]
+// TILED-NEXT: 0 0 2 0 1 0 0 0 3 0 0 0 0 0 4 0
+func.func @max_pool_tiled(%x: tensor<1x1x4x4xf64>) -> tensor<f64> {
+  %p = kiln.max_pool2d %x kernel [2, 2] stride [2, 2] padding [0, 0] dilation [1, 1] : tensor<1x1x4x4xf64>
+  %w = kiln.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf64>
+  %m = kiln.mul %p, %w : tensor<1x1x2x2xf64>, tensor<2x2xf64>
+  %l = kiln.reduce sum %m dims [] : tensor<1x1x2x2xf64>
   return %l : tensor<f64>
 }

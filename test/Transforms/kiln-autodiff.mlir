@@ -205,6 +205,101 @@ func.func @avg_pool(%x: tensor<1x2x4x4xf32>) -> tensor<f32> {
 
 // -----
 
+// Max pooling, windows that tile the input (stride == kernel): as
+// [N, C, OH, kH, OW, kW] each window element is a slice, compared with the
+// result. The winner's index is the first match (a select chain run from the
+// last element back) unless the window holds NaN, whose last one wins (a
+// chain run forwards); each window element takes the cotangent where the
+// winner is its index, in one broadcasting select over the tiled view, which
+// reshapes back and is padded over the row no window reached.
+// CHECK-LABEL: func.func @max_pool_tiled(
+// CHECK-SAME: %[[X:.+]]: tensor<1x2x5x4xf32>)
+// CHECK: %[[Y:.+]] = kiln.max_pool2d %[[X]]
+// CHECK: %[[CROP:.+]] = kiln.slice %[[X]] start [0, 0, 0, 0] end [1, 2, 4, 4] step [1, 1, 1, 1] : tensor<1x2x5x4xf32>
+// CHECK: %[[T:.+]] = kiln.reshape %[[CROP]] : tensor<1x2x4x4xf32> to tensor<1x2x2x2x2x2xf32>
+// CHECK: %[[T00:.+]] = kiln.slice %[[T]] start [0, 0, 0, 0, 0, 0] end [1, 2, 2, 1, 2, 1]
+// CHECK: %[[T01:.+]] = kiln.slice %[[T]] start [0, 0, 0, 0, 0, 1] end [1, 2, 2, 1, 2, 2]
+// CHECK: %[[T10:.+]] = kiln.slice %[[T]] start [0, 0, 0, 1, 0, 0] end [1, 2, 2, 2, 2, 1]
+// CHECK: %[[T11:.+]] = kiln.slice %[[T]] start [0, 0, 0, 1, 0, 1] end [1, 2, 2, 2, 2, 2]
+// CHECK: %[[Y6:.+]] = kiln.reshape %[[Y]] : tensor<1x2x2x2xf32> to tensor<1x2x2x1x2x1xf32>
+// CHECK: %[[NONE:.+]] = kiln.splat 4 : i32 -> tensor<i32>
+// CHECK: %[[EQ11:.+]] = kiln.eq %[[T11]], %[[Y6]]
+// CHECK: %[[W11:.+]] = kiln.where %[[EQ11]], %{{.+}}, %[[NONE]]
+// CHECK: %[[EQ10:.+]] = kiln.eq %[[T10]], %[[Y6]]
+// CHECK: %[[W10:.+]] = kiln.where %[[EQ10]], %{{.+}}, %[[W11]]
+// CHECK: kiln.eq %[[T01]], %[[Y6]]
+// CHECK: %[[EQ00:.+]] = kiln.eq %[[T00]], %[[Y6]]
+// CHECK: %[[FIRST:.+]] = kiln.where %[[EQ00]], %{{.+}}, %{{.+}} : tensor<1x2x2x1x2x1xi1>, tensor<i32>, tensor<1x2x2x1x2x1xi32>
+// CHECK: %[[NAN00:.+]] = kiln.ne %[[T00]], %[[T00]]
+// CHECK: kiln.where %[[NAN00]], %{{.+}}, %[[FIRST]]
+// CHECK: kiln.ne %[[T01]], %[[T01]]
+// CHECK: kiln.ne %[[T10]], %[[T10]]
+// CHECK: %[[NAN11:.+]] = kiln.ne %[[T11]], %[[T11]]
+// CHECK: %[[W:.+]] = kiln.where %[[NAN11]], %{{.+}}, %{{.+}} : tensor<1x2x2x1x2x1xi1>, tensor<i32>, tensor<1x2x2x1x2x1xi32>
+// CHECK: %[[G6:.+]] = kiln.reshape %{{.+}} : tensor<1x2x2x2xf32> to tensor<1x2x2x1x2x1xf32>
+// CHECK: %[[IDX:.+]] = kiln.constant dense<{{\[}}[{{\[}}[{{\[}}[0, 1]], {{\[}}[2, 3]]]]]]> : tensor<1x1x1x2x1x2xi32>
+// CHECK: %[[TAKEN:.+]] = kiln.eq %{{.+}}, %[[IDX]] : tensor<1x2x2x1x2x1xi32>, tensor<1x1x1x2x1x2xi32>
+// CHECK: %[[G:.+]] = kiln.where %[[TAKEN]], %[[G6]], %{{.+}} : tensor<1x2x2x2x2x2xi1>, tensor<1x2x2x1x2x1xf32>, tensor<f32>
+// CHECK: %[[G4:.+]] = kiln.reshape %[[G]] : tensor<1x2x2x2x2x2xf32> to tensor<1x2x4x4xf32>
+// CHECK: %[[GX:.+]] = kiln.pad %[[G4]] low [0, 0, 0, 0] high [0, 0, 1, 0] : tensor<1x2x4x4xf32>
+// CHECK: return %{{.+}}, %[[GX]]
+func.func @max_pool_tiled(%x: tensor<1x2x5x4xf32>) -> tensor<f32> {
+  %p = kiln.max_pool2d %x kernel [2, 2] stride [2, 2] padding [0, 0] dilation [1, 1] : tensor<1x2x5x4xf32>
+  %t = kiln.reduce sum %p dims [] : tensor<1x2x2x2xf32>
+  return %t : tensor<f32>
+}
+
+// -----
+
+// Max pooling, any windows: window element i of every output is a strided
+// slice of the input padded with -inf, masked where it reads padding (row -1
+// for the first output, row 5 for the last). Element i of output row oh is
+// input row 2 oh + i - 1: row 2 (oh + floor((i - 1) / 2)) + (i - 1) mod 2 of
+// the grid [blocks, 2]. Elements 1 and 2 sit one block below element 0, so
+// the winner and the cotangent are padded by a block (with "no winner", 3, and
+// 0), and each shift selects once against the indices at their position in
+// the block (-1: none); the grid reshapes to rows, from row -2.
+// CHECK-LABEL: func.func @max_pool_general(
+// CHECK-SAME: %[[X:.+]]: tensor<1x1x5x2xf32>)
+// CHECK: %[[Y:.+]] = kiln.max_pool2d %[[X]]
+// CHECK: %[[XP:.+]] = kiln.pad %[[X]] low [0, 0, 1, 0] high [0, 0, 1, 0] {value = 0xFF800000 : f32} : tensor<1x1x5x2xf32>
+// CHECK: %[[M0:.+]] = kiln.constant dense<{{\[}}[false, false], [true, true], [true, true]]> : tensor<3x2xi1>
+// CHECK: %[[T0:.+]] = kiln.slice %[[XP]] start [0, 0, 0, 0] end [1, 1, 5, 2] step [1, 1, 2, 1] : tensor<1x1x7x2xf32>
+// CHECK: %[[T1:.+]] = kiln.slice %[[XP]] start [0, 0, 1, 0] end [1, 1, 6, 2] step [1, 1, 2, 1]
+// CHECK: %[[M2:.+]] = kiln.constant dense<{{\[}}[true, true], [true, true], [false, false]]> : tensor<3x2xi1>
+// CHECK: %[[T2:.+]] = kiln.slice %[[XP]] start [0, 0, 2, 0] end [1, 1, 7, 2] step [1, 1, 2, 1]
+// CHECK: %[[EQ2:.+]] = kiln.eq %[[T2]], %[[Y]]
+// CHECK: kiln.logical_and %[[EQ2]], %[[M2]] : tensor<1x1x3x2xi1>, tensor<3x2xi1>
+// CHECK: %[[EQ0:.+]] = kiln.eq %[[T0]], %[[Y]]
+// CHECK: kiln.logical_and %[[EQ0]], %[[M0]]
+// CHECK: kiln.ne %[[T2]], %[[T2]]
+// CHECK: %[[W:.+]] = kiln.where %{{.+}}, %{{.+}}, %{{.+}} : tensor<1x1x3x2xi1>, tensor<i32>, tensor<1x1x3x2xi32>
+// CHECK: %[[WP:.+]] = kiln.pad %[[W]] low [0, 0, 1, 0] high [0, 0, 1, 0] {value = 3 : i32} : tensor<1x1x3x2xi32>
+// CHECK: %[[GP:.+]] = kiln.pad %{{.+}} low [0, 0, 1, 0] high [0, 0, 1, 0] : tensor<1x1x3x2xf32>
+// CHECK: %[[WP6:.+]] = kiln.reshape %[[WP]] : tensor<1x1x5x2xi32> to tensor<1x1x5x1x2x1xi32>
+// CHECK: %[[GP6:.+]] = kiln.reshape %[[GP]] : tensor<1x1x5x2xf32> to tensor<1x1x5x1x2x1xf32>
+// CHECK: %[[AT0:.+]] = kiln.constant dense<{{\[}}[{{\[}}[{{\[}}[-1]], {{\[}}[0]]]]]]> : tensor<1x1x1x2x1x1xi32>
+// CHECK: %[[W0:.+]] = kiln.slice %[[WP6]] start [0, 0, 1, 0, 0, 0] end [1, 1, 5, 1, 2, 1]
+// CHECK: %[[TAKEN0:.+]] = kiln.eq %[[W0]], %[[AT0]] : tensor<1x1x4x1x2x1xi32>, tensor<1x1x1x2x1x1xi32>
+// CHECK: %[[G0:.+]] = kiln.slice %[[GP6]] start [0, 0, 1, 0, 0, 0] end [1, 1, 5, 1, 2, 1]
+// CHECK: %[[S0:.+]] = kiln.where %[[TAKEN0]], %[[G0]], %{{.+}} : tensor<1x1x4x2x2x1xi1>
+// CHECK: %[[AT1:.+]] = kiln.constant dense<{{\[}}[{{\[}}[{{\[}}[1]], {{\[}}[2]]]]]]> : tensor<1x1x1x2x1x1xi32>
+// CHECK: %[[W1:.+]] = kiln.slice %[[WP6]] start [0, 0, 0, 0, 0, 0] end [1, 1, 4, 1, 2, 1]
+// CHECK: %[[TAKEN1:.+]] = kiln.eq %[[W1]], %[[AT1]]
+// CHECK: %[[G1:.+]] = kiln.slice %[[GP6]] start [0, 0, 0, 0, 0, 0] end [1, 1, 4, 1, 2, 1]
+// CHECK: %[[S1:.+]] = kiln.where %[[TAKEN1]], %[[G1]], %{{.+}}
+// CHECK: %[[GRID:.+]] = kiln.add %[[S0]], %[[S1]] : tensor<1x1x4x2x2x1xf32>, tensor<1x1x4x2x2x1xf32>
+// CHECK: %[[ROWS:.+]] = kiln.reshape %[[GRID]] : tensor<1x1x4x2x2x1xf32> to tensor<1x1x8x2xf32>
+// CHECK: %[[GX:.+]] = kiln.slice %[[ROWS]] start [0, 0, 2, 0] end [1, 1, 7, 2] step [1, 1, 1, 1] : tensor<1x1x8x2xf32>
+// CHECK: return %{{.+}}, %[[GX]]
+func.func @max_pool_general(%x: tensor<1x1x5x2xf32>) -> tensor<f32> {
+  %p = kiln.max_pool2d %x kernel [3, 1] stride [2, 1] padding [1, 0] dilation [1, 1] : tensor<1x1x5x2xf32>
+  %t = kiln.reduce sum %p dims [] : tensor<1x1x3x2xf32>
+  return %t : tensor<f32>
+}
+
+// -----
+
 // Only values computed from a differentiated argument carry cotangents: the
 // pooling of a constant needs no rule, and its result is the gradient.
 // CHECK-LABEL: func.func @inactive_max_pool(

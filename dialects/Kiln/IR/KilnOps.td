@@ -261,13 +261,16 @@ def Kiln_Conv2dOp : Kiln_Op<"conv2d", [InferTypeOpAdaptor, KilnDifferentiable]> 
   }];
 }
 
-def Kiln_MaxPool2dOp : Kiln_Op<"max_pool2d", [InferTypeOpAdaptor]> {
+def Kiln_MaxPool2dOp : Kiln_Op<"max_pool2d", [InferTypeOpAdaptor,
+                                              KilnDifferentiable]> {
   let summary = "2-D max pooling (NCHW)";
   let description = [{
     `torch.nn.functional.max_pool2d` on an `[N, C, H, W]` input; padding is
     implicitly negative infinity and at most half the kernel size. With
     `ceil_mode` the output size rounds up, except that a window starting in
-    the right padding is dropped, as in PyTorch.
+    the right padding is dropped, as in PyTorch. Its VJP gives each output's
+    cotangent to one input element, the one PyTorch's index records: the first
+    maximum of the window in row-major order, or its last NaN.
 
     ```mlir
     %y = kiln.max_pool2d %x kernel [2, 2] stride [2, 2] padding [0, 0] dilation [1, 1]
