@@ -590,6 +590,10 @@ void LazyTensor::setRequiresGrad(bool requiresGrad) {
          "doesn't require differentiation use var_no_grad = var.detach().");
   if (requiresGrad && !isFloatingPoint(dtype()))
     fail(ErrorKind::Runtime, "requires_grad_(): only Tensors of floating point dtype can require gradients");
+  // A detached tensor shares its base with a tensor that keeps its own
+  // requires_grad: it becomes a leaf of its own (a lazy copy of the value).
+  if (detached_ && requiresGrad)
+    *this = copyOf(*this);
   if (!isWholeBase())
     fail(ErrorKind::Runtime, "requires_grad_(): Kiln supports requires_grad only on whole tensors, not on views");
   base_->leafRequiresGrad = requiresGrad;

@@ -318,3 +318,16 @@ def test_state_without_memory_updated_in_place_is_computed_with_the_next_program
                          after["compiles"] - before["compiles"]))
     assert all(runs == 1 for runs, _ in per_step), per_step
     assert all(compiles == 0 for _, compiles in per_step[2:]), per_step
+
+
+def test_detach_then_requires_grad_makes_a_leaf_of_its_own():
+    x = kiln.from_numpy(np.arange(3.0))
+    y = x.detach().requires_grad_()
+    assert y.requires_grad and y.is_leaf and not x.requires_grad
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [0, 2, 4])
+    z = leaf(2)
+    w = (z * 3).detach().requires_grad_()
+    (w * 2).sum().backward()
+    assert z.grad is None
+    np.testing.assert_array_equal(w.grad.numpy(), [2, 2])
