@@ -1,6 +1,12 @@
 """Shared set-up for the bench_* modules: optional PyTorch, seeded data, torch.compile wrapping."""
 import numpy as np
 
+# Kiln first, as in a Kiln user's process: PyTorch puts its own GNU OpenMP in
+# the global symbol scope, and if it is loaded first, oneDNN binds to it
+# instead of to the LLVM OpenMP that Kiln's loops use (two thread pools
+# handing over at every matmul, docs/performance.md).
+import kiln  # noqa: F401
+
 try:
     import torch
 except ImportError:  # make bench installs it; a plain .venv run reports n/a

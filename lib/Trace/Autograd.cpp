@@ -137,13 +137,13 @@ std::string emit(const GradGraph &graph, const NodePtr &root) {
 // `positions`. A training loop differentiates the same structure every
 // step: the pass's output is kept per (function, options), so later steps
 // skip MLIR.
-const std::string &derive(const char *op, const std::string &source,
-                          const std::vector<int> &positions) {
+const ParsedFunction &derive(const char *op, const std::string &source,
+                             const std::vector<int> &positions) {
   std::string wrtList;
   for (int position : positions)
     wrtList += (wrtList.empty() ? "" : ",") + std::to_string(position);
   std::string pipeline = "kiln-autodiff{wrt=" + wrtList + "}";
-  static std::unordered_map<std::string, std::string> derivedCache;
+  static std::unordered_map<std::string, ParsedFunction> derivedCache;
   std::string cacheKey = pipeline + "\n" + source;
   auto cached = derivedCache.find(cacheKey);
   if (cached == derivedCache.end()) {
@@ -152,9 +152,10 @@ const std::string &derive(const char *op, const std::string &source,
     if (!derived.ok)
       fail(ErrorKind::Runtime, op, "(): the derivative could not be built:\n",
            derived.diagnostics);
+    ParsedFunction parsed = parseFunction(derived.output);
     if (derivedCache.size() >= 256)
       derivedCache.clear();
-    cached = derivedCache.emplace(cacheKey, std::move(derived.output)).first;
+    cached = derivedCache.emplace(std::move(cacheKey), std::move(parsed)).first;
   }
   return cached->second;
 }
@@ -367,11 +368,11 @@ private:
     }
     if (positions.empty())
       return;
-    const std::string &derived = derive(op_, emit(graph, root), positions);
+    const ParsedFunction &derived = derive(op_, emit(graph, root), positions);
     std::vector<NodePtr> values;
     {
       GradModeScope scope(createGraph_ && mode_);
-      values = importFunction(derived, graph.arguments);
+      values = replayFunction(derived, graph.arguments);
     }
     if (values.size() != positions.size() + 1)
       fail(ErrorKind::Runtime, op_, "(): internal error: the derivative has ",

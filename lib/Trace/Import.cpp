@@ -61,10 +61,9 @@ std::vector<std::string> parseNames(const std::string &list) {
 
 } // namespace
 
-std::vector<NodePtr> importFunction(const std::string &text,
-                                    const std::vector<NodePtr> &arguments) {
-  std::unordered_map<std::string, NodePtr> values;
-  std::vector<NodePtr> results;
+ParsedFunction parseFunction(const std::string &text) {
+  ParsedFunction parsed;
+  std::unordered_map<std::string, int> values;
   bool inBody = false;
   std::stringstream stream(text);
   std::string raw;
@@ -74,10 +73,9 @@ std::vector<NodePtr> importFunction(const std::string &text,
       // ^bb0(%arg0: tensor<...>, %arg1: tensor<...>):
       std::string list = line.substr(5, line.rfind(')') - 5);
       std::vector<std::string> items = parseNames(list);
-      if (items.size() != arguments.size())
-        malformed(line, "argument count");
       for (size_t i = 0; i < items.size(); ++i)
-        values[items[i].substr(0, items[i].find(':'))] = arguments[i];
+        values[items[i].substr(0, items[i].find(':'))] = static_cast<int>(i);
+      parsed.arguments = static_cast<int>(items.size());
       inBody = true;
       continue;
     }
@@ -89,9 +87,9 @@ std::vector<NodePtr> importFunction(const std::string &text,
         auto found = values.find(name);
         if (found == values.end())
           malformed(line, "unknown value");
-        results.push_back(found->second);
+        parsed.results.push_back(found->second);
       }
-      return results;
+      return parsed;
     }
     if (line.empty() || line[0] != '%')
       continue;
@@ -101,35 +99,58 @@ std::vector<NodePtr> importFunction(const std::string &text,
     if (opEnd == std::string::npos || line[opEnd + 1] != '(')
       malformed(line, "op");
     std::string name = line.substr(0, eq);
-    std::string op = line.substr(eq + 4, opEnd - eq - 4);
+    ParsedFunction::Op op;
+    op.op = internOp(line.substr(eq + 4, opEnd - eq - 4));
     size_t operandsEnd = line.find(')', opEnd + 2);
     size_t signature = line.rfind(" : (");
     size_t arrow = line.rfind(" -> ");
     if (operandsEnd == std::string::npos || signature == std::string::npos ||
         arrow == std::string::npos || signature < operandsEnd)
       malformed(line, "signature");
-    std::vector<NodePtr> inputs;
     for (const std::string &operand :
          parseNames(line.substr(opEnd + 2, operandsEnd - opEnd - 2))) {
       auto found = values.find(operand);
       if (found == values.end())
         malformed(line, "unknown operand");
-      inputs.push_back(found->second);
+      op.inputs.push_back(found->second);
     }
     std::string props = trim(line.substr(operandsEnd + 1, signature - operandsEnd - 1));
     if (!props.empty()) {
       if (props.rfind("<{", 0) != 0 || props.size() < 4 ||
           props.compare(props.size() - 2, 2, "}>") != 0)
         malformed(line, "properties");
-      props = props.substr(2, props.size() - 4);
+      op.attrs = props.substr(2, props.size() - 4);
     }
-    DType dtype;
-    IntList sizes;
-    parseTensorType(line.substr(arrow + 4), dtype, sizes, line);
-    values[name] = record(internOp(op), std::move(inputs), dtype,
-                          std::move(sizes), std::move(props));
+    parseTensorType(line.substr(arrow + 4), op.dtype, op.sizes, line);
+    values[name] = parsed.arguments + static_cast<int>(parsed.ops.size());
+    parsed.ops.push_back(std::move(op));
   }
   fail(ErrorKind::Runtime, "internal error: the pass's IR has no func.return");
+}
+
+std::vector<NodePtr> replayFunction(const ParsedFunction &parsed,
+                                    const std::vector<NodePtr> &arguments) {
+  if (static_cast<int>(arguments.size()) != parsed.arguments)
+    fail(ErrorKind::Runtime, "internal error: the pass's IR takes ", parsed.arguments,
+         " arguments, not ", arguments.size());
+  std::vector<NodePtr> values(arguments);
+  values.reserve(arguments.size() + parsed.ops.size());
+  for (const ParsedFunction::Op &op : parsed.ops) {
+    std::vector<NodePtr> inputs;
+    inputs.reserve(op.inputs.size());
+    for (int input : op.inputs)
+      inputs.push_back(values[input]);
+    values.push_back(record(op.op, std::move(inputs), op.dtype, op.sizes, op.attrs));
+  }
+  std::vector<NodePtr> results;
+  for (int result : parsed.results)
+    results.push_back(values[result]);
+  return results;
+}
+
+std::vector<NodePtr> importFunction(const std::string &text,
+                                    const std::vector<NodePtr> &arguments) {
+  return replayFunction(parseFunction(text), arguments);
 }
 
 } // namespace kiln::trace

@@ -15,4 +15,22 @@ namespace kiln::trace {
 std::vector<NodePtr> importFunction(const std::string &text,
                                     const std::vector<NodePtr> &arguments);
 
+// The same in two steps, so that a function read once can be recorded
+// again and again (the derivative of a training step's structure).
+struct ParsedFunction {
+  struct Op {
+    const char *op = nullptr; // interned
+    std::vector<int> inputs;  // value ids: arguments first, then ops
+    DType dtype = DType::Float32;
+    IntList sizes;
+    std::string attrs;
+  };
+  int arguments = 0;
+  std::vector<Op> ops;
+  std::vector<int> results;
+};
+ParsedFunction parseFunction(const std::string &text);
+std::vector<NodePtr> replayFunction(const ParsedFunction &parsed,
+                                    const std::vector<NodePtr> &arguments);
+
 } // namespace kiln::trace

@@ -2,13 +2,14 @@
 
 import os as _os
 
-# oneDNN's kernels run on GNU OpenMP and Kiln's generated loops on LLVM's; with
-# both spinning after their parallel regions, each starves the other on a
-# small machine (a training step ran 1.6x slower). Their threads sleep
-# instead unless the user chose otherwise. This must happen before _C loads
-# the runtimes.
+# oneDNN's kernels and Kiln's generated loops share LLVM's OpenMP runtime
+# (runtime/CMakeLists.txt). After a parallel region its worker threads spin
+# for 1 ms, long enough to bridge the gaps between the regions of a training
+# step, then sleep, so an idle process leaves the cores to others; libomp's
+# default (200 ms of spinning) starved other processes on a small machine.
+# The user's own settings win. This must happen before _C loads the runtime.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-_os.environ.setdefault("KMP_BLOCKTIME", "0")
+_os.environ.setdefault("KMP_BLOCKTIME", "1")
 
 from kiln import _C
 from kiln._C import (

@@ -140,8 +140,11 @@ LogicalResult SigmoidOp::buildVJP(OpBuilder &b, ValueRange gs,
 // included.
 LogicalResult ReluOp::buildVJP(OpBuilder &b, ValueRange gs,
                                SmallVectorImpl<Value> &grads) {
-  return unary(*this, b, gs, grads, [](VJPBuilder &v, Value g, Value x, Value) {
-    return v.select(v.create<GtOp>(x, v.scalar(x, 0.0)), g);
+  // The mask reads the result (y > 0 exactly where x > 0): the input is then
+  // not needed by the backward, so a matmul + bias + relu forward can run as
+  // one oneDNN call with post-ops.
+  return unary(*this, b, gs, grads, [](VJPBuilder &v, Value g, Value, Value y) {
+    return v.select(v.create<GtOp>(y, v.scalar(y, 0.0)), g);
   });
 }
 
