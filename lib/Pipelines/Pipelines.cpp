@@ -164,12 +164,16 @@ std::vector<PipelineStage> getLoweringStages(const LoweringOptions &options) {
   // a single block. math-to-llvm first: it maps math.fma (which the
   // polynomials are made of) to the llvm.intr.fma, where math-to-libm would
   // call fmaf per lane; math-to-libm then takes what has no intrinsic (f64
-  // tanh/erf...), before vector-to-llvm.
+  // tanh/erf...), before vector-to-llvm. Allocations call MLIR's generic
+  // functions, which libkiln_runtime implements with its caching allocator
+  // (runtime/exec/ProgramMemory.cpp).
   stages.push_back(
       {"llvm", [parallelize](OpPassManager &pm) {
          addPasses(pm, "convert-math-to-funcs,"
                        "convert-vector-to-scf,expand-strided-metadata,"
-                       "lower-affine,finalize-memref-to-llvm,convert-scf-to-cf,"
+                       "lower-affine,"
+                       "finalize-memref-to-llvm{use-generic-functions},"
+                       "convert-scf-to-cf,"
                        "convert-math-to-llvm,convert-math-to-libm,"
                        "convert-vector-to-llvm,"
                        "convert-arith-to-llvm,convert-index-to-llvm,"
