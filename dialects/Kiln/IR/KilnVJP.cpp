@@ -180,8 +180,17 @@ Value VJPBuilder::convInputGrad(Value grad, Value flippedWeight,
                   gradType.getDimSize(2 + i) * stride[i];
     grad = interleaveZeros(grad, 2 + i, stride[i]);
   }
+  const int64_t unitStride[] = {1, 1};
+  // Equal non-negative padding on both sides (every stride-1 convolution)
+  // is the correlation's own padding: the lowering then hands it to oneDNN
+  // instead of writing a padded copy of the cotangent.
+  if (low[2] == high[2] && low[3] == high[3] && low[2] >= 0 && low[3] >= 0) {
+    const int64_t symmetric[] = {low[2], low[3]};
+    return create<Conv2dOp>(grad, flippedWeight, Value(), unitStride, symmetric,
+                            dilation, groups);
+  }
   grad = padOrSlice(grad, low, high);
-  const int64_t unitStride[] = {1, 1}, noPadding[] = {0, 0};
+  const int64_t noPadding[] = {0, 0};
   return create<Conv2dOp>(grad, flippedWeight, Value(), unitStride, noPadding,
                           dilation, groups);
 }
