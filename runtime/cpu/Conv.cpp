@@ -4,6 +4,8 @@
 #include "runtime/cpu/DnnlSupport.h"
 #include "runtime/cpu/ExternKernels.h"
 
+#include <optional>
+
 using kiln::cpu::Operand;
 
 namespace {
@@ -78,6 +80,24 @@ void fallbackConv(const Operand &in, const Operand &w, const Operand &out,
         }
 }
 
+// Records a reorder for every argument whose layout the primitive chose
+// differently from the caller's.
+void convertArguments(
+    kiln::cpu::CachedPrimitive &entry,
+    std::initializer_list<std::pair<int, dnnl::memory::desc>> chosen) {
+  using namespace kiln::cpu;
+  for (const auto &[arg, desc] : chosen) {
+    const dnnl::memory::desc &user = entry.argDescs.at(arg);
+    if (desc == user)
+      continue;
+    bool output = arg == DNNL_ARG_DST || arg == DNNL_ARG_DIFF_WEIGHTS;
+    dnnl::reorder::primitive_desc reorder =
+        output ? dnnl::reorder::primitive_desc(cpuEngine(), desc, cpuEngine(), user)
+               : dnnl::reorder::primitive_desc(cpuEngine(), user, cpuEngine(), desc);
+    entry.converted.emplace(arg, CachedPrimitive::Converted{desc, dnnl::reorder(reorder)});
+  }
+}
+
 kiln::cpu::CachedPrimitive createConv(const Operand &in, const Operand &w,
                                       const Operand &out, const Operand *bias,
                                       const ConvParams &p) {
@@ -102,20 +122,92 @@ kiln::cpu::CachedPrimitive createConv(const Operand &in, const Operand &w,
   entry.argDescs = {{DNNL_ARG_SRC, inDesc},
                     {DNNL_ARG_WEIGHTS, wDesc},
                     {DNNL_ARG_DST, outDesc}};
+  // oneDNN picks the layouts (blocked ones run its direct JIT kernels; plain
+  // NCHW falls back to im2col + GEMM, several times slower); arguments are
+  // reordered from and to the caller's layout around the call.
+  auto any = [](const dnnl::memory::desc &desc) {
+    return dnnl::memory::desc(desc.dims(), desc.data_type(),
+                              dnnl::memory::format_tag::any);
+  };
   using Conv = dnnl::convolution_forward;
   std::optional<Conv::desc> desc;
   if (bias) {
     dnnl::memory::desc biasDesc = stridedDesc(bias->sizes, bias->strides);
     entry.argDescs.emplace(DNNL_ARG_BIAS, biasDesc);
     desc.emplace(dnnl::prop_kind::forward_inference,
-                 dnnl::algorithm::convolution_direct, inDesc, wDesc, biasDesc,
-                 outDesc, strides, dilations, padding, padding);
+                 dnnl::algorithm::convolution_direct, any(inDesc), any(wDesc),
+                 biasDesc, any(outDesc), strides, dilations, padding, padding);
   } else {
     desc.emplace(dnnl::prop_kind::forward_inference,
-                 dnnl::algorithm::convolution_direct, inDesc, wDesc, outDesc,
-                 strides, dilations, padding, padding);
+                 dnnl::algorithm::convolution_direct, any(inDesc), any(wDesc),
+                 any(outDesc), strides, dilations, padding, padding);
   }
-  entry.primitive = Conv(Conv::primitive_desc(*desc, cpuEngine()));
+  Conv::primitive_desc pd(*desc, cpuEngine());
+  convertArguments(entry, {{DNNL_ARG_SRC, pd.src_desc()},
+                           {DNNL_ARG_WEIGHTS, pd.weights_desc()},
+                           {DNNL_ARG_DST, pd.dst_desc()}});
+  entry.primitive = Conv(pd);
+  return entry;
+}
+
+// A convolution whose kernel is larger than its output is (in Kiln) the
+// weight gradient of another convolution: the conv2d VJP writes
+// dW = conv(x^T, dy^T)^T (batch and channels swapped), whose "kernel" is
+// dy's whole image. oneDNN's forward convolutions run that shape on a slow
+// reference path; its backward-weights primitive computes the same sums
+// with blocked layouts of its choosing (reorders from and to the caller's).
+// The reading: x = in with dims 0 and 1 swapped, dy = w swapped, dW = out
+// swapped; the original's stride is this conv's dilation and its dilation
+// this conv's stride.
+bool isWeightGradientForm(const Operand &w, const Operand &out,
+                          const ConvParams &p) {
+  return p.groups == 1 && w.sizes[2] * w.sizes[3] > out.sizes[2] * out.sizes[3];
+}
+
+std::optional<kiln::cpu::CachedPrimitive>
+createWeightGradient(const Operand &in, const Operand &w, const Operand &out,
+                     const ConvParams &p) {
+  using namespace kiln::cpu;
+  auto swapped = [](const std::vector<int64_t> &v) {
+    return std::vector<int64_t>{v[1], v[0], v[2], v[3]};
+  };
+  std::vector<int64_t> x = swapped(in.sizes), dy = swapped(w.sizes),
+                       dw = swapped(out.sizes);
+  const dnnl::memory::dims strides = {p.dilationH, p.dilationW};
+  const dnnl::memory::dims dilations = {p.strideH - 1, p.strideW - 1};
+  const dnnl::memory::dims padL = {p.padH, p.padW};
+  // The right padding that makes oneDNN's output size formula exact.
+  dnnl::memory::dims padR(2);
+  for (int i = 0; i < 2; ++i) {
+    padR[i] = (dy[2 + i] - 1) * strides[i] + (dw[2 + i] - 1) * (dilations[i] + 1) +
+              1 - x[2 + i] - padL[i];
+    if (padR[i] < 0)
+      return std::nullopt;
+  }
+  auto any = [](const std::vector<int64_t> &sizes) {
+    return dnnl::memory::desc(dnnl::memory::dims(sizes.begin(), sizes.end()),
+                              dnnl::memory::data_type::f32,
+                              dnnl::memory::format_tag::any);
+  };
+  using Forward = dnnl::convolution_forward;
+  using Backward = dnnl::convolution_backward_weights;
+  Forward::primitive_desc hint(
+      Forward::desc(dnnl::prop_kind::forward_training,
+                    dnnl::algorithm::convolution_direct, any(x), any(dw),
+                    any(dy), strides, dilations, padL, padR),
+      cpuEngine());
+  Backward::primitive_desc pd(
+      Backward::desc(dnnl::algorithm::convolution_direct, any(x), any(dw),
+                     any(dy), strides, dilations, padL, padR),
+      cpuEngine(), hint);
+  CachedPrimitive entry;
+  entry.argDescs = {{DNNL_ARG_SRC, stridedDesc(x, swapped(in.strides))},
+                    {DNNL_ARG_DIFF_DST, stridedDesc(dy, swapped(w.strides))},
+                    {DNNL_ARG_DIFF_WEIGHTS, stridedDesc(dw, swapped(out.strides))}};
+  convertArguments(entry, {{DNNL_ARG_SRC, pd.src_desc()},
+                           {DNNL_ARG_DIFF_DST, pd.diff_dst_desc()},
+                           {DNNL_ARG_DIFF_WEIGHTS, pd.diff_weights_desc()}});
+  entry.primitive = Backward(pd);
   return entry;
 }
 
@@ -143,16 +235,27 @@ void conv2d(const char *kernel, void *inDesc, void *wDesc, void *biasDesc,
       kiln::cpu::appendLayout(key, *biasPtr);
     else
       key.push_back(-1);
-    auto entry = kiln::cpu::lookupPrimitive(
-        key, [&] { return createConv(in, w, out, biasPtr, params); });
+    const bool weightGradient = !biasPtr && isWeightGradientForm(w, out, params);
+    auto entry = kiln::cpu::lookupPrimitive(key, [&] {
+      if (weightGradient)
+        if (auto backward = createWeightGradient(in, w, out, params))
+          return std::move(*backward);
+      return createConv(in, w, out, biasPtr, params);
+    });
     if (!entry->primitive || in.sizes[1] == 0) {
       kiln::cpu::countFallback();
       fallbackConv(in, w, out, biasPtr, params);
       return;
     }
-    std::unordered_map<int, void *> args = {{DNNL_ARG_SRC, in.data},
-                                            {DNNL_ARG_WEIGHTS, w.data},
-                                            {DNNL_ARG_DST, out.data}};
+    std::unordered_map<int, void *> args;
+    if (entry->argDescs.count(DNNL_ARG_DIFF_WEIGHTS))
+      args = {{DNNL_ARG_SRC, in.data},
+              {DNNL_ARG_DIFF_DST, w.data},
+              {DNNL_ARG_DIFF_WEIGHTS, out.data}};
+    else
+      args = {{DNNL_ARG_SRC, in.data},
+              {DNNL_ARG_WEIGHTS, w.data},
+              {DNNL_ARG_DST, out.data}};
     if (biasPtr)
       args.emplace(DNNL_ARG_BIAS, biasPtr->data);
     kiln::cpu::execute(*entry, args);

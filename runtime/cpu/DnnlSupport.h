@@ -33,6 +33,14 @@ Operand readOperand(void *descriptor, int64_t rank);
 struct CachedPrimitive {
   std::optional<dnnl::primitive> primitive;
   std::unordered_map<int, dnnl::memory::desc> argDescs;
+  // Arguments the primitive takes in a layout of its own choosing (created
+  // with format_tag::any): that layout and the reorder between it and the
+  // caller's (caller -> primitive for inputs, back for outputs).
+  struct Converted {
+    dnnl::memory::desc desc;
+    dnnl::primitive reorder;
+  };
+  std::unordered_map<int, Converted> converted;
 };
 
 dnnl::engine &cpuEngine();

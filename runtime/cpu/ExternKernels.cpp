@@ -3,9 +3,12 @@
 #include "runtime/cpu/ExternKernels.h"
 #include "runtime/cpu/DnnlSupport.h"
 
+#include "runtime/core/Allocator.h"
+
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 namespace {
 
@@ -72,10 +75,28 @@ void kiln::cpu::execute(const CachedPrimitive &entry,
   // thread.
   thread_local dnnl::stream stream(cpuEngine());
   std::unordered_map<int, dnnl::memory> memories;
-  for (const auto &[arg, pointer] : args)
-    memories.emplace(
-        arg, dnnl::memory(entry.argDescs.at(arg), cpuEngine(), pointer));
+  // Converted arguments live in blocks of the caching allocator for the call.
+  std::vector<std::tuple<int, dnnl::memory, dnnl::memory>> outputs;
+  std::vector<kiln::DataPtr> blocks;
+  for (const auto &[arg, pointer] : args) {
+    dnnl::memory user(entry.argDescs.at(arg), cpuEngine(), pointer);
+    auto converted = entry.converted.find(arg);
+    if (converted == entry.converted.end()) {
+      memories.emplace(arg, user);
+      continue;
+    }
+    const CachedPrimitive::Converted &c = converted->second;
+    blocks.push_back(kiln::cpuAllocator().allocate(c.desc.get_size()));
+    dnnl::memory inner(c.desc, cpuEngine(), blocks.back().get());
+    if (arg == DNNL_ARG_DST || arg == DNNL_ARG_DIFF_SRC || arg == DNNL_ARG_DIFF_WEIGHTS)
+      outputs.emplace_back(arg, inner, user);
+    else
+      c.reorder.execute(stream, {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, inner}});
+    memories.emplace(arg, inner);
+  }
   entry.primitive->execute(stream, memories);
+  for (auto &[arg, inner, user] : outputs)
+    entry.converted.at(arg).reorder.execute(stream, {{DNNL_ARG_FROM, inner}, {DNNL_ARG_TO, user}});
   stream.wait();
 }
 

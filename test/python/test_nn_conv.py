@@ -262,3 +262,31 @@ def test_max_pool2d_backward():
                 r, q = divmod(int(window[c].argmax()), 2)
                 expected[0, c, i + r, j + q] += 1
     close(t.grad, expected)
+
+
+def _conv_weight_grad_reference(x, g, k, stride, padding, dilation):
+    """dL/dW of conv2d (float64): sum over batch and output positions of the window times the cotangent."""
+    n, c, h, w = x.shape
+    o, oh, ow = g.shape[1], g.shape[2], g.shape[3]
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dw = np.zeros((o, c, k, k))
+    for i in range(k):
+        for j in range(k):
+            window = xp[:, :, i * dilation: i * dilation + stride * (oh - 1) + 1: stride,
+                        j * dilation: j * dilation + stride * (ow - 1) + 1: stride]
+            dw[:, :, i, j] = np.einsum("nchw,nohw->oc", window, g)
+    return dw
+
+
+@pytest.mark.parametrize("stride,padding,dilation", [(1, 0, 1), (2, 1, 1), (1, 2, 2), (3, 1, 1)])
+def test_conv2d_weight_gradient_of_large_images(stride, padding, dilation):
+    """Images larger than the kernel: the weight gradient runs as oneDNN's backward-weights convolution."""
+    rng = np.random.default_rng(stride * 10 + padding + dilation)
+    x = rng.standard_normal((6, 3, 14, 13)).astype(np.float32)
+    w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    xt, wt = kiln.from_numpy(x), kiln.from_numpy(w).requires_grad_()
+    y = F.conv2d(xt, wt, stride=stride, padding=padding, dilation=dilation)
+    g = rng.standard_normal(tuple(y.shape)).astype(np.float32)
+    (y * kiln.from_numpy(g)).sum().backward()
+    expected = _conv_weight_grad_reference(x.astype(np.float64), g.astype(np.float64), 3, stride, padding, dilation)
+    np.testing.assert_allclose(wt.grad.numpy(), expected, rtol=1e-4, atol=1e-3)
