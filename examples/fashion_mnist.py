@@ -137,6 +137,7 @@ def plot(history, path):
         ax_acc.annotate(f"{acc:.4f}", (epoch, acc), textcoords="offset points", xytext=(0, 6), ha="center")
     ax_acc.set(xlabel="epoch", ylabel="test accuracy", title="Test accuracy")
     ax_acc.set_xticks(range(1, len(history["test_accuracy"]) + 1))
+    ax_acc.margins(x=0.15, y=0.25)  # room for the labels
     fig.suptitle("Kiln: CNN on Fashion-MNIST")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
