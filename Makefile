@@ -19,7 +19,7 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@$(PY) examples/demo.py
+	@$(PY) examples/fashion_mnist.py $(DEMO_ARGS)
 
 test: build
 	@bash scripts/run_tests.sh $(BUILD)

@@ -9,6 +9,7 @@ DEB_PACKAGES=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools lld-19
   libdnnl-dev libomp-19-dev pybind11-dev libgtest-dev
   python3 python3-dev python3-venv
+  dataset-fashion-mnist
 )
 
 missing=()

@@ -1,5 +1,6 @@
-"""The main job until training lands: eager PyTorch-style code on Kiln tensors, recorded lazily, compiled once per
-structure through the Kiln dialect and the JIT, served from the cache on later steps, checked against NumPy."""
+"""A short tour of the lazy trace (no data needed, a few seconds): NumPy arrays shared without a copy, writes through
+views, and eager PyTorch-style code on Kiln tensors recorded lazily, compiled once per structure through the Kiln
+dialect and the JIT, served from the cache on later steps, checked against NumPy."""
 import time
 
 import numpy as np
