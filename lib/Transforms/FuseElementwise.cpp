@@ -86,10 +86,19 @@ struct FuseElementwisePass
       }
       return true;
     };
-    // Reshapes move through generics only when that does not duplicate them.
+    // Reshapes move through generics only when that does not duplicate them,
+    // and never into a contraction or convolution: expanded, a matmul becomes
+    // a generic that the elementwise fusion then buries in a loop nest, where
+    // kiln-linalg-to-extern-kernels can no longer hand it to oneDNN.
     linalg::ControlFusionFn singleUse = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse();
+      if (!producer || !producer->hasOneUse())
+        return false;
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(producer))
+        if (linalg::isaContractionOpInterface(linalgOp) ||
+            linalg::isaConvolutionOpInterface(linalgOp))
+          return false;
+      return true;
     };
 
     RewritePatternSet patterns(context);

@@ -211,3 +211,27 @@ func.func @layernorm(%x: tensor<64x512xf32>, %gamma: tensor<512xf32>, %beta: ten
   %y = arith.addf %y1, %bb : tensor<64x512xf32>
   return %y : tensor<64x512xf32>
 }
+
+// -----
+
+// A reshape after a matmul is not folded into it: expanded, the matmul would
+// become a generic contraction that the elementwise fusion buries in a loop
+// nest, out of reach of the oneDNN kernels.
+// CHECK-LABEL: func.func @reshape_after_matmul
+// CHECK: linalg.matmul
+// CHECK: tensor.expand_shape
+// CHECK: linalg.generic
+func.func @reshape_after_matmul(%a: tensor<4x3xf32>, %b: tensor<3x6xf32>, %c: tensor<4x2x3xf32>) -> tensor<4x2x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x6xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x6xf32>) -> tensor<4x6xf32>
+  %m = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x6xf32>) outs(%f : tensor<4x6xf32>) -> tensor<4x6xf32>
+  %r = tensor.expand_shape %m [[0], [1, 2]] output_shape [4, 2, 3] : tensor<4x6xf32> into tensor<4x2x3xf32>
+  %o = tensor.empty() : tensor<4x2x3xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%r, %c : tensor<4x2x3xf32>, tensor<4x2x3xf32>) outs(%o : tensor<4x2x3xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %p = arith.mulf %x, %y : f32
+    linalg.yield %p : f32
+  } -> tensor<4x2x3xf32>
+  return %s : tensor<4x2x3xf32>
+}
