@@ -16,11 +16,21 @@ import numpy as np
 from harness import Case
 
 # Not common.py's import: each implementation runs in a process of its own that loads only its framework
-# (see child_main), so this module must not import kiln where PyTorch runs, nor PyTorch where Kiln runs.
-try:
-    import torch
-except ImportError:  # Kiln's processes block it; without .venv-bench only Kiln is measured
-    torch = None
+# (see child_main), so this module must not import kiln where PyTorch runs, nor PyTorch where Kiln runs. Nor does
+# it import PyTorch when run.py imports it: loaded first in the parent, PyTorch's libgomp would serve the OpenMP
+# calls of the other benchmarks' Kiln (docs/performance.md).
+_HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+
+class _LazyTorch:
+    """`torch`, imported on first use (in the PyTorch child processes only)."""
+
+    def __getattr__(self, name):
+        import torch as module
+        return getattr(module, name)
+
+
+torch = _LazyTorch() if _HAVE_TORCH else None
 
 BATCH = 64
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -202,9 +212,10 @@ def run_impl(impl, model, steps):
 
 def available_impls():
     impls = ["kiln"]
-    if torch is not None:
+    if _HAVE_TORCH:
+        import importlib.metadata
         impls.append("torch")
-        if hasattr(torch, "compile"):  # PyTorch 2 (Debian's 1.13 has none)
+        if int(importlib.metadata.version("torch").split(".")[0]) >= 2:  # torch.compile (Debian's 1.13 has none)
             impls.append("torch.compile")
     return impls
 

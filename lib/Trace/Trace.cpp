@@ -225,6 +225,14 @@ NodePtr LazyTensor::valueOf() const {
       }
     }
     cached_ = b.leafNode;
+  } else if (onlyPermutes()) {
+    // A transpose of memory (F.linear's weight.t()) is read as the base and
+    // a permute in the program: no strided copy when the program is called,
+    // and a matmul reads it in place (linalg.matmul_transpose_a/b). Slices
+    // stay leaves: their offsets would key a new program per slice.
+    LazyTensor whole;
+    whole.base_ = base_;
+    cached_ = replayChain(whole.valueOf());
   } else {
     cached_ = leafOf(meta());
     cached_->leafBase = base_;
@@ -245,6 +253,15 @@ const Tensor &LazyTensor::materialize() const {
   if (base_->pending)
     trace::materialize({this});
   return meta();
+}
+
+bool LazyTensor::onlyPermutes() const {
+  if (opaque_ || !chain_)
+    return false;
+  for (const ViewChain *link = chain_.get(); link; link = link->parent.get())
+    if (link->step.kind != ViewStep::Permute)
+      return false;
+  return true;
 }
 
 LazyTensor LazyTensor::makeView(Tensor meta, ViewStep step) const {

@@ -222,6 +222,8 @@ private:
   NodePtr valueOf() const;
   // Records this tensor's view steps on top of `root` (a node of the base).
   NodePtr replayChain(NodePtr root) const;
+  // Whether every view step is a permute (a transpose of the base).
+  bool onlyPermutes() const;
 
   Tensor meta_;
   std::shared_ptr<Base> base_;
