@@ -5,7 +5,7 @@ Reads the IDX files of Debian's dataset-fashion-mnist package, trains with Adade
 (PyTorch's mnist example recipe), shows loss and images per second, evaluates test accuracy after each epoch, saves
 the state dict (kiln.save) and a PNG plot of loss and accuracy.
 
-    python examples/fashion_mnist.py                 # one epoch (about 3 minutes on 2 cores)
+    python examples/fashion_mnist.py                 # one epoch (about 1 minute on 2 cores)
     python examples/fashion_mnist.py --epochs 3      # 0.91+ test accuracy
     python examples/fashion_mnist.py --short         # 200 batches, for quick checks
 """
