@@ -115,33 +115,14 @@ def kiln_mlp():
 
 # --- one training step per call, cycling through the batches ----------------------------------------------------
 
-def kiln_step(model, data):
-    import kiln
-    import kiln.nn.functional as F
-
-    data = [(kiln.from_numpy(x), kiln.from_numpy(y)) for x, y in data]
-    optimizer = kiln.optim.Adadelta(model.parameters(), lr=1.0)
-    position = [0]
-
-    def step():
-        x, y = data[position[0] % len(data)]
-        position[0] += 1
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    for _ in range(3):  # the first two steps compile (the first one initializes the parameters too)
-        step()
-    return step
-
-
-def torch_step(model, data, compiled=False):
-    F = torch.nn.functional
-    data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in data]
-    optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
-    forward = torch.compile(model) if compiled else model
+def training_step(framework, model, data, forward=None):
+    """One Adadelta(lr=1) training step per call over `data` (cycled), in `framework` (the kiln or torch module);
+    the first three steps run here: Kiln compiles (and initializes the parameters) in the first two, torch.compile
+    compiles the forward and backward graphs."""
+    F = framework.nn.functional
+    data = [(framework.from_numpy(x), framework.from_numpy(y)) for x, y in data]
+    optimizer = framework.optim.Adadelta(model.parameters(), lr=1.0)
+    forward = forward or model
     position = [0]
 
     def step():
@@ -153,9 +134,20 @@ def torch_step(model, data, compiled=False):
         optimizer.step()
         return loss.item()
 
-    for _ in range(3):  # torch.compile compiles the forward and backward graphs here, outside the timed region
+    for _ in range(3):
         step()
     return step
+
+
+def kiln_step(model, data):
+    import kiln
+    import kiln.nn.functional  # noqa: F401  (kiln.nn.functional as an attribute)
+
+    return training_step(kiln, model, data)
+
+
+def torch_step(model, data, compiled=False):
+    return training_step(torch, model, data, torch.compile(model) if compiled else None)
 
 
 MODELS = {"cnn": (lambda: example().Net(), torch_cnn), "mlp": (kiln_mlp, torch_mlp)}

@@ -14,6 +14,14 @@ def _index(op, idx, size):
     return idx % size
 
 
+
+def _renumber(container):
+    """Keys 0..n-1 again after a deletion, as PyTorch keeps them."""
+    modules = list(container._modules.values())
+    container._modules.clear()
+    for i, module in enumerate(modules):
+        container._modules[str(i)] = module
+
 class Sequential(Module):
     """Runs its modules in order, each on the output of the previous one. Built from modules or an OrderedDict of
     them; supports indexing, slicing (a new Sequential), len, append, insert, extend, pop and +."""
@@ -42,11 +50,7 @@ class Sequential(Module):
                 delattr(self, key)
         else:
             delattr(self, list(self._modules.keys())[_index("Sequential", idx, len(self))])
-        # keep the keys numbered 0..n-1, as PyTorch does
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(modules):
-            self._modules[str(i)] = module
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
@@ -125,10 +129,7 @@ class ModuleList(Module):
                 delattr(self, str(k))
         else:
             delattr(self, str(_index("ModuleList", idx, len(self))))
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(modules):
-            self._modules[str(i)] = module
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
