@@ -129,6 +129,7 @@ std::vector<PipelineStage> getLoweringStages(const LoweringOptions &options) {
   // affine dependence analysis can still see every access.
   bool parallelize = options.parallelize;
   stages.push_back({"loops", [parallelize](OpPassManager &pm) {
+                      addPasses(pm, "func.func(kiln-interchange-reductions)");
                       addPasses(pm, kLoopsPipeline);
                       addPasses(pm, parallelize
                                         ? "func.func(kiln-forall-to-affine)"

@@ -70,7 +70,8 @@ std::optional<int64_t> coefficient(AffineExpr expr, unsigned numDims,
 // True when vectorizing `loop` reads and writes whole contiguous vectors:
 // under it, every affine access to a memref indexes only the last dimension
 // with the induction variable, at coefficient 1 (other dimensions at 0),
-// stores depend on the variable at all, and no memref holds i1. MLIR 19's
+// stores depend on the variable at all, no memref holds i1 and every memref
+// has the identity layout. MLIR 19's
 // vectorizer gets each excluded case wrong: a stride (dilated windows) reads
 // consecutive elements; a store invariant in the loop becomes an invalid
 // broadcasting transfer_write; and vector<Nxi1> loads and stores are bit-packed
@@ -95,6 +96,11 @@ bool isSafeToVectorize(affine::AffineForOp loop) {
       return WalkResult::advance();
     }
     if (getElementTypeOrSelf(memref.getType()).getIntOrFloatBitWidth() < 8)
+      return WalkResult::interrupt();
+    // MLIR 19's vectorizer rejects (with an error) accesses to memrefs with
+    // a layout other than the identity ("NYI: non-trivial layout map").
+    if (auto type = dyn_cast<MemRefType>(memref.getType());
+        type && !type.getLayout().isIdentity())
       return WalkResult::interrupt();
     SmallVector<unsigned> positions;
     for (auto [i, operand] : llvm::enumerate(operands))
@@ -137,6 +143,12 @@ struct AffineVectorizePass
                                   vectorizeReductions ? &reductions : nullptr))
         return;
       if (!isSafeToVectorize(loop))
+        return;
+      // A loop of fewer iterations than half a vector (a 2x2 pooling
+      // window's row) would run masked vectors that are mostly padding:
+      // it stays scalar, for LLVM to unroll.
+      std::optional<uint64_t> trips = affine::getConstantTripCount(loop);
+      if (trips && static_cast<int64_t>(*trips) * 2 < vectorSize)
         return;
       loops.insert(loop);
       if (!reductions.empty())

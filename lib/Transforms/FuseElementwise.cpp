@@ -53,6 +53,79 @@ bool hasTranscendental(linalg::GenericOp op) {
   });
 }
 
+// A producer with several users fused into one all-parallel consumer that
+// reads it in the same iteration space and order (an identity map; a
+// transposing consumer, such as a permuted copy that a kernel can read as a
+// view, stays apart): the fused op
+// computes the producer's values once and also returns them to the other
+// users (linalg's preserved producer results), so the producer's loop nest
+// disappears without recomputation. linalg's own pattern rewires only the
+// consumer's uses and keeps the producer for its other users, computing it
+// twice. An optimizer's update is such a chain: the new running averages
+// are both returned and read by the parameter's update, one pass over the
+// arrays instead of three.
+struct FuseMultiUseProducer : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    if (consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+        !consumer.hasPureTensorSemantics())
+      return failure();
+    for (OpOperand *operand : consumer.getDpsInputOperands()) {
+      auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
+      if (!producer || producer->hasOneUse() ||
+          !consumer.getMatchingIndexingMap(operand).isIdentity() ||
+          !linalg::areElementwiseOpsFusable(operand))
+        continue;
+      // The producer's inputs must be read along their last dim in its
+      // innermost loop (or not depend on it): a transposing producer fused
+      // into a long chain would make every access of the fused loop
+      // strided, and the loop scalar.
+      unsigned innermost = producer.getNumLoops() - 1;
+      if (llvm::any_of(producer.getDpsInputOperands(), [&](OpOperand *in) {
+            AffineMap map = producer.getMatchingIndexingMap(in);
+            if (map.getNumResults() == 0)
+              return false;
+            if (map.getResults().back() == rewriter.getAffineDimExpr(innermost))
+              return false;
+            return map.isFunctionOfDim(innermost);
+          }))
+        continue;
+      // The fused op replaces the consumer where it is: the producer's other
+      // users must come after it.
+      if (llvm::any_of(producer->getUsers(), [&](Operation *user) {
+            if (user == consumer.getOperation())
+              return false;
+            Operation *ancestor =
+                consumer->getBlock()->findAncestorOpInBlock(*user);
+            return !ancestor || !consumer->isBeforeInBlock(ancestor);
+          }))
+        continue;
+      // The consumer must not read the producer through a second operand:
+      // that read would stay and keep the producer alive.
+      if (llvm::count_if(consumer->getOperands(), [&](Value v) {
+            return v.getDefiningOp() == producer.getOperation();
+          }) != 1)
+        continue;
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, operand);
+      if (failed(fused))
+        continue;
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
+          return use.getOwner() != fused->fusedOp;
+        });
+      if (producer->use_empty())
+        rewriter.eraseOp(producer);
+      if (consumer->use_empty())
+        rewriter.eraseOp(consumer);
+      return success();
+    }
+    return failure();
+  }
+};
+
 } // namespace
 
 namespace kiln {
@@ -104,6 +177,9 @@ struct FuseElementwisePass
     RewritePatternSet patterns(context);
     patterns.add<GeneralizeElementwise>(context);
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    // After the fusions above (which duplicate cheap producers into every
+    // user instead, saving the producer's store).
+    patterns.add<FuseMultiUseProducer>(context, /*benefit=*/0);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, singleUse);
     linalg::populateConstantFoldLinalgOperations(patterns, singleUse);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);

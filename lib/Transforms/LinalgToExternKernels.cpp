@@ -305,6 +305,238 @@ std::optional<BiasEpilogue> matchBiasEpilogue(Operation *matmul, Value a,
   return BiasEpilogue{generic, bias, out, relu};
 }
 
+// True when `map` is (d0, d1, d2, d3) -> (d1, d0, d2, d3): the batch and
+// channel swap that the conv2d VJP's weight gradient applies to its operands
+// and result.
+bool isBatchChannelSwap(AffineMap map) {
+  return map.isPermutation() && map.getNumResults() == 4 &&
+         map == AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0, 2, 3},
+                                             map.getContext());
+}
+
+// A linalg.generic that copies its only input into its only output, reading
+// the input through `inputMap` and writing the output in identity order:
+// `out[i] = in[inputMap(i)]`.
+bool isPermutingCopy(linalg::GenericOp generic, AffineMap &inputMap) {
+  if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+      generic.getNumResults() != 0 ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return false;
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+  if (!maps[1].isIdentity() || yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != generic.getBody()->getArgument(0))
+    return false;
+  inputMap = maps[0];
+  return true;
+}
+
+// True when no op strictly between `first` and `last` (one block) may write
+// memory whose root buffer is `root`; a function argument's memory may also
+// be reached through another argument, so then no write to any argument is
+// allowed. `alsoReads` makes reads of `root` count too.
+bool untouchedBetween(Operation *first, Operation *last, Value root,
+                      bool alsoReads = false) {
+  if (first->getBlock() != last->getBlock() || !first->isBeforeInBlock(last))
+    return false;
+  bool argument = isa<BlockArgument>(root);
+  auto conflicts = [&](Value value) {
+    Value other = rootBuffer(value);
+    return other == root || (argument && isa<BlockArgument>(other));
+  };
+  for (Operation *op = first->getNextNode(); op != last; op = op->getNextNode()) {
+    if (isPureOrAlloc(op))
+      continue;
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects || op->getNumRegions() > 0 && !isa<linalg::LinalgOp>(op)) {
+      // Unknown effects (calls of the kernels): any memref operand may be
+      // written.
+      for (Value operand : op->getOperands())
+        if (isa<MemRefType>(operand.getType()) && conflicts(operand))
+          return false;
+      if (!effects)
+        continue;
+    }
+    SmallVector<MemoryEffects::EffectInstance> list;
+    effects.getEffects(list);
+    for (const MemoryEffects::EffectInstance &effect : list) {
+      bool counts = isa<MemoryEffects::Write, MemoryEffects::Free>(effect.getEffect()) ||
+                    (alsoReads && isa<MemoryEffects::Read>(effect.getEffect()));
+      if (!counts)
+        continue;
+      if (!effect.getValue() || conflicts(effect.getValue()))
+        return false;
+    }
+  }
+  return true;
+}
+
+// The users of an allocation other than `keep` and its deallocations; the
+// deallocations are collected in `deallocs`.
+SmallVector<Operation *> otherUsers(memref::AllocOp alloc,
+                                    ArrayRef<Operation *> keep,
+                                    SmallVectorImpl<Operation *> &deallocs) {
+  SmallVector<Operation *> others;
+  for (Operation *user : alloc->getUsers()) {
+    if (llvm::is_contained(keep, user))
+      continue;
+    if (isa<memref::DeallocOp>(user))
+      deallocs.push_back(user);
+    else
+      others.push_back(user);
+  }
+  return others;
+}
+
+// The weight gradient of a convolution, as the conv2d VJP writes it:
+// dW^T = conv(x^T, dy^T) with batch and channels swapped in both operands and
+// the result, a "kernel" (dy's image) larger than the output. The runtime
+// runs it on oneDNN's backward-weights primitive, which reads x and dy and
+// writes dW unswapped (runtime/cpu/Conv.cpp).
+bool isWeightGradientShape(Value weight, Value out) {
+  auto w = cast<MemRefType>(weight.getType());
+  auto o = cast<MemRefType>(out.getType());
+  return w.hasStaticShape() && o.hasStaticShape() &&
+         w.getDimSize(2) * w.getDimSize(3) > o.getDimSize(2) * o.getDimSize(3);
+}
+
+// `value` with its batch and channel dims swapped, as a view.
+Value swapView(OpBuilder &builder, Location loc, Value value) {
+  auto swap = AffineMapAttr::get(AffineMap::getPermutationMap(
+      ArrayRef<unsigned>{1, 0, 2, 3}, builder.getContext()));
+  return builder.create<memref::TransposeOp>(loc, value, swap);
+}
+
+// A swapped operand of a weight-gradient convolution that is only a
+// swapping copy of `source` (the permute the VJP wrote): the kernel reads a
+// swapped view of `source` itself, so it sees plain NCHW memory and the copy
+// and its buffer go to `dead`. Otherwise returns `operand`: a buffer that a
+// computation writes swapped stays so (writing it through a strided view
+// would keep MLIR 19's vectorizer off its loop).
+Value readSwappedInPlace(OpBuilder &builder, Value operand, Operation *conv,
+                         SmallVectorImpl<Operation *> &dead) {
+  auto alloc = operand.getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc->getBlock() != conv->getBlock())
+    return operand;
+  SmallVector<Operation *> deallocs;
+  SmallVector<Operation *> writers = otherUsers(alloc, {conv}, deallocs);
+  AffineMap inputMap;
+  auto copy = writers.size() == 1 ? dyn_cast<linalg::GenericOp>(writers.front())
+                                  : linalg::GenericOp();
+  if (!copy || copy->getBlock() != conv->getBlock() ||
+      !copy->isBeforeInBlock(conv) || !isPermutingCopy(copy, inputMap) ||
+      !isBatchChannelSwap(inputMap) || copy.getDpsInits()[0] != operand)
+    return operand;
+  Value source = copy.getDpsInputs()[0];
+  if (!isF32Memref(source, 4) ||
+      !untouchedBetween(copy, conv, rootBuffer(source)))
+    return operand;
+  dead.push_back(copy);
+  dead.append(deallocs.begin(), deallocs.end());
+  dead.push_back(alloc);
+  return swapView(builder, conv->getLoc(), source);
+}
+
+// The swapped result of a weight-gradient convolution that a swapping copy
+// moves into `final` (the gradient's buffer): the kernel writes a swapped
+// view of `final` directly, and the copy and the buffer go to `dead`.
+Value writeSwappedInPlace(OpBuilder &builder, Value out, Operation *conv,
+                          Operation *initializer, ArrayRef<Value> reads,
+                          SmallVectorImpl<Operation *> &dead) {
+  auto alloc = out.getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc->getBlock() != conv->getBlock())
+    return out;
+  SmallVector<Operation *> deallocs;
+  SmallVector<Operation *> others = otherUsers(alloc, {conv, initializer}, deallocs);
+  AffineMap inputMap;
+  auto copy = others.size() == 1 ? dyn_cast<linalg::GenericOp>(others.front())
+                                 : linalg::GenericOp();
+  if (!copy || copy->getBlock() != conv->getBlock() ||
+      !conv->isBeforeInBlock(copy) || !isPermutingCopy(copy, inputMap) ||
+      !isBatchChannelSwap(inputMap) || copy.getDpsInputs()[0] != out)
+    return out;
+  Value final = copy.getDpsInits()[0];
+  if (!isF32Memref(final, 4))
+    return out;
+  Value root = rootBuffer(final);
+  for (Value read : reads)
+    if (rootBuffer(read) == root)
+      return out;
+  // `final` must exist at the convolution: an argument, or defined before.
+  if (Operation *def = final.getDefiningOp()) {
+    if (def->getBlock() != conv->getBlock() || !def->isBeforeInBlock(conv))
+      return out;
+  }
+  if (!untouchedBetween(conv, copy, root, /*alsoReads=*/true))
+    return out;
+  dead.push_back(copy);
+  dead.append(deallocs.begin(), deallocs.end());
+  dead.push_back(alloc);
+  return swapView(builder, conv->getLoc(), final);
+}
+
+// `maximumf(x, 0.0)` in either operand order, of `x` = `arg`.
+bool isReluOf(Value value, Value arg) {
+  auto max = value.getDefiningOp<arith::MaximumFOp>();
+  if (!max)
+    return false;
+  return (max.getLhs() == arg && matchPattern(max.getRhs(), m_AnyZeroFloat())) ||
+         (max.getRhs() == arg && matchPattern(max.getLhs(), m_AnyZeroFloat()));
+}
+
+// The ReLU right after a convolution into `out`: the next op touching memory
+// is a linalg.generic reading `out` (identity map) and writing `relu(out)`
+// to an identity-mapped buffer that is `out` itself, or one the kernel may
+// write instead (then `out` must have no other reader). Returns the generic.
+linalg::GenericOp matchReluEpilogue(Operation *conv, Value out,
+                                    Operation *initializer,
+                                    ArrayRef<Value> reads) {
+  linalg::GenericOp generic;
+  for (Operation *next = conv->getNextNode(); next; next = next->getNextNode()) {
+    if (isPureOrAlloc(next))
+      continue;
+    generic = dyn_cast<linalg::GenericOp>(next);
+    break;
+  }
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 || generic.getNumResults() != 0 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      generic.getDpsInputs()[0] != out)
+    return {};
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  Block *body = generic.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (!maps[0].isIdentity() || !maps[1].isIdentity() ||
+      body->getOperations().size() != 2 || yield.getNumOperands() != 1 ||
+      !isReluOf(yield.getOperand(0), body->getArgument(0)))
+    return {};
+  Value result = generic.getDpsInits()[0];
+  if (result == out)
+    return generic;
+  if (!isF32Memref(result, 4))
+    return {};
+  for (Value read : reads)
+    if (rootBuffer(read) == rootBuffer(result))
+      return {};
+  if (Operation *def = result.getDefiningOp())
+    if (def->getBlock() != conv->getBlock() || !def->isBeforeInBlock(conv)) {
+      // An allocation made between the two moves up.
+      if (!isa<memref::AllocOp>(def) || def->getNumOperands() != 0 ||
+          def->getBlock() != conv->getBlock())
+        return {};
+      def->moveBefore(conv);
+    }
+  // `out` is read by nothing else: the kernel may skip it.
+  auto alloc = out.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return {};
+  for (Operation *user : alloc->getUsers())
+    if (user != conv && user != initializer && user != generic &&
+        !isa<memref::DeallocOp, memref::CastOp>(user))
+      return {};
+  return generic;
+}
+
 class ExternKernelRewriter {
 public:
   explicit ExternKernelRewriter(ModuleOp module) : module_(module) {}
@@ -370,6 +602,18 @@ public:
       if (!in || !weight || !out || (init.bias && !bias))
         return; // unused views the canonicalizer removes
     }
+    // A weight gradient reads and writes its swapped operands in place.
+    SmallVector<Operation *> dead;
+    if (!grouped && init.kind == Initializer::Zero &&
+        isWeightGradientShape(weight, out)) {
+      in = readSwappedInPlace(builder, in, conv, dead);
+      weight = readSwappedInPlace(builder, weight, conv, dead);
+      out = writeSwappedInPlace(builder, out, conv, init.op, {in, weight}, dead);
+    }
+    // A ReLU right after a biased convolution runs as its post-op.
+    linalg::GenericOp relu;
+    if (!grouped && init.kind == Initializer::Bias)
+      relu = matchReluEpilogue(conv, out, init.op, {in, weight, bias});
     std::optional<Padding> padding = matchPadding(in, conv);
     if (padding && !onlyInitializerBetween(padding->copy, conv, init.op))
       padding.reset();
@@ -379,7 +623,8 @@ public:
                                castToDynamic(builder, loc, weight)};
     if (bias)
       args.push_back(castToDynamic(builder, loc, bias));
-    args.push_back(castToDynamic(builder, loc, out));
+    Value written = relu ? relu.getDpsInits()[0] : out;
+    args.push_back(castToDynamic(builder, loc, written));
     auto strides = stridesAttr.getValues<int64_t>();
     auto dilations = dilationsAttr.getValues<int64_t>();
     int64_t scalars[] = {strides[0],
@@ -397,13 +642,31 @@ public:
       args.push_back(constant);
     }
     if (!emitCall(builder, loc,
-                  bias ? "kiln_conv2d_bias_f32" : "kiln_conv2d_f32", args,
-                  conv))
+                  relu   ? "kiln_conv2d_bias_relu_f32"
+                  : bias ? "kiln_conv2d_bias_f32"
+                         : "kiln_conv2d_f32",
+                  args, conv))
       return;
     init.op->erase();
     if (padding)
       for (Operation *op : padding->ops)
         op->erase();
+    if (relu) {
+      Value unused = relu.getDpsInputs()[0];
+      relu->erase();
+      // The convolution's own buffer, if the kernel wrote the ReLU's instead.
+      if (auto alloc = unused.getDefiningOp<memref::AllocOp>();
+          alloc && unused != written) {
+        for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+          if (isa<memref::DeallocOp>(user) ||
+              (isa<memref::CastOp>(user) && user->use_empty()))
+            user->erase();
+        if (alloc->use_empty())
+          alloc->erase();
+      }
+    }
+    for (Operation *op : dead)
+      op->erase();
   }
 
 private:

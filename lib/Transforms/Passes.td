@@ -77,6 +77,8 @@ def KilnUnshareFills : Pass<"kiln-unshare-fills"> {
     right before each matmul (so no overwriting kernel and no fused bias or
     relu epilogue). This pass clones the fill (and its `tensor.empty`) right
     before each such op; the fill itself is not shared by anything else.
+    A `tensor.empty` used by several ops is cloned for each of them too, so
+    that each result gets a buffer of its own.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
@@ -206,6 +208,23 @@ def KilnDistinctReturnBuffers : Pass<"kiln-distinct-return-buffers",
     then turns into an out-param and a copy into it.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def KilnInterchangeReductions : Pass<"kiln-interchange-reductions",
+                                     "mlir::func::FuncOp"> {
+  let summary = "Put the parallel loops of a reduction outermost";
+  let description = [{
+    A reduction over dims [0, 2, 3] of an NCHW tensor (a convolution's bias
+    gradient) iterates (n, c, h, w) with only c parallel: no outer loop can
+    run in parallel, and the accumulator of each c is loaded and stored in
+    every n. When a linalg.generic's innermost loop is a reduction, its
+    parallel loops are moved in front of its reduction loops (each kind
+    keeping its order): (c, n, h, w) runs c in parallel, with the
+    accumulator promoted to a register over the rest. A generic whose
+    innermost loop is parallel is left alone: that loop is the one that is
+    vectorized.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
 def KilnFuseRows : Pass<"kiln-fuse-rows", "mlir::func::FuncOp"> {

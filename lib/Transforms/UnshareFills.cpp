@@ -51,6 +51,27 @@ struct UnshareFillsPass : public impl::KilnUnshareFillsBase<UnshareFillsPass> {
           empty->erase();
       }
     }
+    // The same for a tensor.empty that CSE shared between several ops: each
+    // gets its own, so each result gets a buffer of its own. Sharing one
+    // lets bufferization write a later result into an earlier one's buffer
+    // once that is dead, which saves little (the caching allocator reuses
+    // freed buffers anyway) and hides from kiln-linalg-to-extern-kernels
+    // which op last wrote a buffer (a convolution's output and the ReLU
+    // after it, a permuted copy a kernel could read in place).
+    SmallVector<tensor::EmptyOp> empties;
+    getOperation()->walk([&](tensor::EmptyOp empty) {
+      if (!empty->getResult(0).hasOneUse())
+        empties.push_back(empty);
+    });
+    for (tensor::EmptyOp empty : empties) {
+      SmallVector<OpOperand *> uses;
+      for (OpOperand &use : empty->getResult(0).getUses())
+        uses.push_back(&use);
+      for (OpOperand *use : llvm::drop_begin(uses)) {
+        OpBuilder builder(use->getOwner());
+        use->set(builder.clone(*empty)->getResult(0));
+      }
+    }
   }
 };
 

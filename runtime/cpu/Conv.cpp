@@ -4,6 +4,7 @@
 #include "runtime/cpu/DnnlSupport.h"
 #include "runtime/cpu/ExternKernels.h"
 
+#include <cmath>
 #include <optional>
 
 using kiln::cpu::Operand;
@@ -12,6 +13,8 @@ namespace {
 
 struct ConvParams {
   int64_t strideH, strideW, padH, padW, dilationH, dilationW, groups;
+  // max(out, 0) after the bias (a oneDNN eltwise_relu post-op).
+  bool relu = false;
 };
 
 int64_t outputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad,
@@ -76,6 +79,9 @@ void fallbackConv(const Operand &in, const Operand &w, const Operand &out,
                     static_cast<double>(*at(in, n, firstChannel + c, iy, ix)) *
                     *at(w, o, c, ky, kx);
               }
+          // max(x, 0) as arith.maximumf computes it: NaN propagates.
+          if (p.relu && !(sum >= 0) && !std::isnan(sum))
+            sum = 0;
           *at(out, n, o, y, x) = static_cast<float>(sum);
         }
 }
@@ -122,27 +128,45 @@ kiln::cpu::CachedPrimitive createConv(const Operand &in, const Operand &w,
   entry.argDescs = {{DNNL_ARG_SRC, inDesc},
                     {DNNL_ARG_WEIGHTS, wDesc},
                     {DNNL_ARG_DST, outDesc}};
-  // oneDNN picks the layouts (blocked ones run its direct JIT kernels; plain
-  // NCHW falls back to im2col + GEMM, several times slower); arguments are
-  // reordered from and to the caller's layout around the call.
+  // Activations with a multiple of 16 channels run in oneDNN's blocked
+  // nChw16c layout (its direct JIT kernels; plain NCHW falls back to im2col +
+  // GEMM, several times slower), others (an image's 1 or 3 channels) in
+  // NCHW as given; oneDNN picks the weights' layout. Arguments are reordered
+  // from and to the caller's layout around the call: between NCHW and
+  // nChw16c that copies whole 64-byte channel blocks (oneDNN's "jit:blk"
+  // reorder), faster than to and from NHWC.
   auto any = [](const dnnl::memory::desc &desc) {
     return dnnl::memory::desc(desc.dims(), desc.data_type(),
                               dnnl::memory::format_tag::any);
   };
+  auto activation = [&](const dnnl::memory::desc &desc, int64_t channels) {
+    if (p.groups == 1 && channels % 16 == 0)
+      return dnnl::memory::desc(desc.dims(), desc.data_type(),
+                                dnnl::memory::format_tag::nChw16c);
+    return any(desc);
+  };
+  dnnl::memory::desc inChosen = activation(inDesc, in.sizes[1]);
+  dnnl::memory::desc outChosen = activation(outDesc, out.sizes[1]);
+  dnnl::primitive_attr attr;
+  if (p.relu) {
+    dnnl::post_ops postOps;
+    postOps.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(postOps);
+  }
   using Conv = dnnl::convolution_forward;
   std::optional<Conv::desc> desc;
   if (bias) {
     dnnl::memory::desc biasDesc = stridedDesc(bias->sizes, bias->strides);
     entry.argDescs.emplace(DNNL_ARG_BIAS, biasDesc);
     desc.emplace(dnnl::prop_kind::forward_inference,
-                 dnnl::algorithm::convolution_direct, any(inDesc), any(wDesc),
-                 biasDesc, any(outDesc), strides, dilations, padding, padding);
+                 dnnl::algorithm::convolution_direct, inChosen, any(wDesc),
+                 biasDesc, outChosen, strides, dilations, padding, padding);
   } else {
     desc.emplace(dnnl::prop_kind::forward_inference,
-                 dnnl::algorithm::convolution_direct, any(inDesc), any(wDesc),
-                 any(outDesc), strides, dilations, padding, padding);
+                 dnnl::algorithm::convolution_direct, inChosen, any(wDesc),
+                 outChosen, strides, dilations, padding, padding);
   }
-  Conv::primitive_desc pd(*desc, cpuEngine());
+  Conv::primitive_desc pd(*desc, attr, cpuEngine());
   convertArguments(entry, {{DNNL_ARG_SRC, pd.src_desc()},
                            {DNNL_ARG_WEIGHTS, pd.weights_desc()},
                            {DNNL_ARG_DST, pd.dst_desc()}});
@@ -227,7 +251,8 @@ void conv2d(const char *kernel, void *inDesc, void *wDesc, void *biasDesc,
         return;
     std::vector<int64_t> key = {
         1,           params.strideH,   params.strideW,   params.padH,
-        params.padW, params.dilationH, params.dilationW, params.groups};
+        params.padW, params.dilationH, params.dilationW, params.groups,
+        params.relu};
     kiln::cpu::appendLayout(key, in);
     kiln::cpu::appendLayout(key, w);
     kiln::cpu::appendLayout(key, out);
@@ -235,7 +260,8 @@ void conv2d(const char *kernel, void *inDesc, void *wDesc, void *biasDesc,
       kiln::cpu::appendLayout(key, *biasPtr);
     else
       key.push_back(-1);
-    const bool weightGradient = !biasPtr && isWeightGradientForm(w, out, params);
+    const bool weightGradient =
+        !biasPtr && !params.relu && isWeightGradientForm(w, out, params);
     auto entry = kiln::cpu::lookupPrimitive(key, [&] {
       if (weightGradient)
         if (auto backward = createWeightGradient(in, w, out, params))
@@ -281,4 +307,12 @@ _mlir_ciface_kiln_conv2d_bias_f32(void *in, void *weight, void *bias, void *out,
                                   int64_t dilationW, int64_t groups) {
   conv2d("kiln_conv2d_bias_f32", in, weight, bias, out,
          {strideH, strideW, padH, padW, dilationH, dilationW, groups});
+}
+
+extern "C" void _mlir_ciface_kiln_conv2d_bias_relu_f32(
+    void *in, void *weight, void *bias, void *out, int64_t strideH,
+    int64_t strideW, int64_t padH, int64_t padW, int64_t dilationH,
+    int64_t dilationW, int64_t groups) {
+  conv2d("kiln_conv2d_bias_relu_f32", in, weight, bias, out,
+         {strideH, strideW, padH, padW, dilationH, dilationW, groups, true});
 }

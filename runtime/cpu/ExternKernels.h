@@ -42,6 +42,12 @@ void _mlir_ciface_kiln_conv2d_bias_f32(void *in, void *weight, void *bias,
                                        int64_t strideW, int64_t padH,
                                        int64_t padW, int64_t dilationH,
                                        int64_t dilationW, int64_t groups);
+// The same followed by max(out, 0) (a oneDNN eltwise_relu post-op).
+void _mlir_ciface_kiln_conv2d_bias_relu_f32(void *in, void *weight, void *bias,
+                                            void *out, int64_t strideH,
+                                            int64_t strideW, int64_t padH,
+                                            int64_t padW, int64_t dilationH,
+                                            int64_t dilationW, int64_t groups);
 
 // The last error a kernel recorded on this thread, or null.
 const char *kiln_rt_last_error(void);

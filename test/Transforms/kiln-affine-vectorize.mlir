@@ -59,3 +59,25 @@ func.func @floordiv(%a: memref<32xf32>, %b: memref<64xf32>) {
   }
   return
 }
+
+// -----
+
+// A loop of fewer iterations than half a vector (a 2x2 pooling window's row)
+// stays scalar: masked vectors of 8 lanes would be 3/4 padding. A loop of 4
+// (half a vector) is vectorized.
+// CHECK-LABEL: func.func @short_loops
+// CHECK: affine.for %{{.*}} = 0 to 3 {
+// CHECK-NEXT: affine.load
+// CHECK: affine.for %{{.*}} = 0 to 4 step 8
+// CHECK: vector.transfer_read
+func.func @short_loops(%a: memref<3xf32>, %b: memref<3xf32>, %c: memref<4xf32>, %d: memref<4xf32>) {
+  affine.for %i = 0 to 3 {
+    %x = affine.load %a[%i] : memref<3xf32>
+    affine.store %x, %b[%i] : memref<3xf32>
+  }
+  affine.for %i = 0 to 4 {
+    %x = affine.load %c[%i] : memref<4xf32>
+    affine.store %x, %d[%i] : memref<4xf32>
+  }
+  return
+}

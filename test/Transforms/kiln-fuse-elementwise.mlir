@@ -57,15 +57,17 @@ func.func @bias_relu(%x: tensor<32x256xf32>, %b: tensor<256xf32>) -> tensor<32x2
 
 // -----
 
-// A cheap producer (x * x) has two users that can both absorb it: it is
-// recomputed in each and its own loop nest disappears (2 nests, not 3).
+// A producer (x * x) with two users fuses into the first with its value
+// kept as a result for the second, which then fuses the two-result op: one
+// nest computing x * x once and writing both results (not 3 nests, nor x * x
+// computed twice).
 // CHECK-LABEL: func.func @multi_user
 // CHECK: linalg.generic
 // CHECK: arith.mulf
+// CHECK-NOT: arith.mulf %in, %in
 // CHECK: arith.addf
-// CHECK: linalg.generic
 // CHECK: arith.mulf
-// CHECK: arith.mulf
+// CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, f32
 // CHECK-NOT: linalg.generic
 // CHECK: return
 func.func @multi_user(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (tensor<1024xf32>, tensor<1024xf32>) {
@@ -77,16 +79,13 @@ func.func @multi_user(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (tensor<102
 
 // -----
 
-// exp becomes a polynomial of a dozen ops: with two users it keeps its own
-// nest, computed once and read twice (3 nests), rather than recomputed.
+// exp becomes a polynomial of a dozen ops: with two users it is computed once
+// in the one fused nest, never recomputed per user.
 // CHECK-LABEL: func.func @multi_user_transcendental
 // CHECK: linalg.generic
 // CHECK: math.exp
-// CHECK: linalg.generic
 // CHECK-NOT: math.exp
 // CHECK: arith.addf
-// CHECK: linalg.generic
-// CHECK-NOT: math.exp
 // CHECK: arith.mulf
 // CHECK-NOT: linalg.generic
 // CHECK: return
@@ -99,12 +98,13 @@ func.func @multi_user_transcendental(%x: tensor<1024xf32>, %y: tensor<1024xf32>)
 
 // -----
 
-// A producer that a user cannot absorb (the function returns it) keeps its
-// nest, and is then not duplicated into the other user either.
+// A producer the function also returns fuses into its user and stays a
+// result of the fused nest (one nest, two results).
 // CHECK-LABEL: func.func @escaping_producer
-// CHECK-COUNT-2: linalg.generic
+// CHECK: %[[R:.*]]:2 = linalg.generic
+// CHECK: math.exp
 // CHECK-NOT: linalg.generic
-// CHECK: return
+// CHECK: return %[[R]]#0, %[[R]]#1
 func.func @escaping_producer(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (tensor<1024xf32>, tensor<1024xf32>) {
   %e = math.exp %x : tensor<1024xf32>
   %a = arith.addf %e, %y : tensor<1024xf32>
@@ -112,6 +112,25 @@ func.func @escaping_producer(%x: tensor<1024xf32>, %y: tensor<1024xf32>) -> (ten
 }
 
 // -----
+
+// A transposing producer (its input read along a non-innermost dim) with a
+// second user is not fused: the fused nest would read every operand in the
+// transposed order's loop, its accesses strided and its loop scalar.
+// CHECK-LABEL: func.func @transposing_producer
+// CHECK-COUNT-2: linalg.generic
+// CHECK: return
+#t = affine_map<(d0, d1) -> (d1, d0)>
+#i = affine_map<(d0, d1) -> (d0, d1)>
+func.func @transposing_producer(%x: tensor<64x32xf32>, %y: tensor<32x64xf32>) -> (tensor<32x64xf32>, tensor<32x64xf32>) {
+  %e0 = tensor.empty() : tensor<32x64xf32>
+  %t = linalg.generic {indexing_maps = [#t, #i], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<64x32xf32>) outs(%e0 : tensor<32x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<32x64xf32>
+  %a = arith.addf %t, %y : tensor<32x64xf32>
+  return %t, %a : tensor<32x64xf32>, tensor<32x64xf32>
+}
 
 // Softmax over rows, as the Kiln lowering writes it (linalg.reduce and
 // broadcasts). The row max and row sum stay reductions; x - max fuses into

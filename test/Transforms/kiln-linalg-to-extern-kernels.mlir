@@ -415,3 +415,145 @@ func.func @matmul_transpose_f64(%a: memref<4x8xf64>, %w: memref<16x8xf64>, %c: m
   linalg.matmul_transpose_b ins(%a, %w : memref<4x8xf64>, memref<16x8xf64>) outs(%c : memref<4x16xf64>)
   return
 }
+
+// -----
+
+// A biased convolution followed by a ReLU into another buffer: one call of
+// the kernel with the ReLU as post-op, writing the ReLU's buffer; the
+// convolution's own buffer and the ReLU's loop are gone.
+// CHECK-LABEL: func.func @conv_bias_relu
+// CHECK-SAME: (%[[X:.*]]: memref<2x3x8x8xf32>, %[[W:.*]]: memref<16x3x3x3xf32>, %[[B:.*]]: memref<16xf32>, %[[R:.*]]: memref<2x16x6x6xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK: %[[CR:.*]] = memref.cast %[[R]]
+// CHECK: call @kiln_conv2d_bias_relu_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[CR]],
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.dealloc
+func.func @conv_bias_relu(%x: memref<2x3x8x8xf32>, %w: memref<16x3x3x3xf32>, %b: memref<16xf32>, %r: memref<2x16x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %y = memref.alloc() : memref<2x16x6x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : memref<16xf32>) outs(%y : memref<2x16x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_nchw_fchw {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<2x3x8x8xf32>, memref<16x3x3x3xf32>) outs(%y : memref<2x16x6x6xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<2x16x6x6xf32>) outs(%r : memref<2x16x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  memref.dealloc %y : memref<2x16x6x6xf32>
+  return
+}
+
+// -----
+
+// The ReLU also reads something else: not a post-op.
+// CHECK-LABEL: func.func @conv_bias_not_relu
+// CHECK: call @kiln_conv2d_bias_f32
+// CHECK: linalg.generic
+func.func @conv_bias_not_relu(%x: memref<2x3x8x8xf32>, %w: memref<16x3x3x3xf32>, %b: memref<16xf32>, %r: memref<2x16x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %y = memref.alloc() : memref<2x16x6x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : memref<16xf32>) outs(%y : memref<2x16x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_nchw_fchw {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<2x3x8x8xf32>, memref<16x3x3x3xf32>) outs(%y : memref<2x16x6x6xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<2x16x6x6xf32>) outs(%r : memref<2x16x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    %s = arith.addf %m, %out : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %y : memref<2x16x6x6xf32>
+  return
+}
+
+// -----
+
+// The conv2d VJP's weight gradient, dW^T = conv(x^T, dy^T), with both
+// operands swapping copies (batch <-> channels) and the result copied back
+// swapped into the gradient: the kernel reads swapped views of x and dy and
+// writes a swapped view of the gradient; the three copies are gone.
+// CHECK-LABEL: func.func @weight_gradient
+// CHECK-SAME: (%[[X:.*]]: memref<4x3x8x8xf32>, %[[DY:.*]]: memref<4x16x6x6xf32>, %[[DW:.*]]: memref<16x3x3x3xf32>)
+// CHECK-DAG: %[[TX:.*]] = memref.transpose %[[X]] (d0, d1, d2, d3) -> (d1, d0, d2, d3)
+// CHECK-DAG: %[[TY:.*]] = memref.transpose %[[DY]] (d0, d1, d2, d3) -> (d1, d0, d2, d3)
+// CHECK-DAG: %[[TW:.*]] = memref.transpose %[[DW]] (d0, d1, d2, d3) -> (d1, d0, d2, d3)
+// CHECK-DAG: %[[CX:.*]] = memref.cast %[[TX]]
+// CHECK-DAG: %[[CY:.*]] = memref.cast %[[TY]]
+// CHECK-DAG: %[[CW:.*]] = memref.cast %[[TW]]
+// CHECK: call @kiln_conv2d_f32(%[[CX]], %[[CY]], %[[CW]],
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.alloc
+func.func @weight_gradient(%x: memref<4x3x8x8xf32>, %dy: memref<4x16x6x6xf32>, %dw: memref<16x3x3x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %xt = memref.alloc() : memref<3x4x8x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<4x3x8x8xf32>) outs(%xt : memref<3x4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %dyt = memref.alloc() : memref<16x4x6x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%dy : memref<4x16x6x6xf32>) outs(%dyt : memref<16x4x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %dwt = memref.alloc() : memref<3x16x3x3xf32>
+  linalg.fill ins(%zero : f32) outs(%dwt : memref<3x16x3x3xf32>)
+  linalg.conv_2d_nchw_fchw {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+    ins(%xt, %dyt : memref<3x4x8x8xf32>, memref<16x4x6x6xf32>) outs(%dwt : memref<3x16x3x3xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%dwt : memref<3x16x3x3xf32>) outs(%dw : memref<16x3x3x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  memref.dealloc %xt : memref<3x4x8x8xf32>
+  memref.dealloc %dyt : memref<16x4x6x6xf32>
+  memref.dealloc %dwt : memref<3x16x3x3xf32>
+  return
+}
+
+// -----
+
+// A swapped operand that a computation writes (dy^T = relu'(...) fused with
+// the swap) stays as it is, and so does a swapping copy whose source is
+// written between the copy and the convolution.
+// CHECK-LABEL: func.func @weight_gradient_computed
+// CHECK: %[[DYT:.*]] = memref.alloc() : memref<16x4x6x6xf32>
+// CHECK: %[[XT:.*]] = memref.alloc() : memref<3x4x8x8xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[XT]] :
+// CHECK: linalg.fill {{.*}} outs(%{{.*}} : memref<4x3x8x8xf32>)
+// CHECK-DAG: %[[CX:.*]] = memref.cast %[[XT]]
+// CHECK-DAG: %[[CY:.*]] = memref.cast %[[DYT]]
+// CHECK: call @kiln_conv2d_f32(%[[CX]], %[[CY]],
+func.func @weight_gradient_computed(%x: memref<4x3x8x8xf32>, %dy: memref<4x16x6x6xf32>, %dw: memref<3x16x3x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %dyt = memref.alloc() : memref<16x4x6x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%dy : memref<4x16x6x6xf32>) outs(%dyt : memref<16x4x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  %xt = memref.alloc() : memref<3x4x8x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<4x3x8x8xf32>) outs(%xt : memref<3x4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%x : memref<4x3x8x8xf32>)
+  linalg.fill ins(%zero : f32) outs(%dw : memref<3x16x3x3xf32>)
+  linalg.conv_2d_nchw_fchw {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+    ins(%xt, %dyt : memref<3x4x8x8xf32>, memref<16x4x6x6xf32>) outs(%dw : memref<3x16x3x3xf32>)
+  memref.dealloc %dyt : memref<16x4x6x6xf32>
+  memref.dealloc %xt : memref<3x4x8x8xf32>
+  return
+}

@@ -35,3 +35,29 @@ func.func @read_and_accumulated(%a: tensor<4x3xf32>, %b: tensor<3x5xf32>) -> (te
   %0 = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x5xf32>) outs(%f : tensor<4x5xf32>) -> tensor<4x5xf32>
   return %0, %f : tensor<4x5xf32>, tensor<4x5xf32>
 }
+
+// -----
+
+// A tensor.empty that CSE shared between two ops: each gets its own, so
+// bufferization gives each result a buffer of its own.
+// CHECK-LABEL: func.func @shared_empty
+// CHECK: %[[E1:.*]] = tensor.empty() : tensor<16xf32>
+// CHECK: %[[E2:.*]] = tensor.empty() : tensor<16xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[E2]] :
+// CHECK: linalg.generic {{.*}} outs(%[[E1]] :
+func.func @shared_empty(%x: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf32>) {
+  %e = tensor.empty() : tensor<16xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%x : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.exp %in : f32
+    linalg.yield %r : f32
+  } -> tensor<16xf32>
+  %b = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%a : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.log %in : f32
+    linalg.yield %r : f32
+  } -> tensor<16xf32>
+  return %a, %b : tensor<16xf32>, tensor<16xf32>
+}
