@@ -116,12 +116,14 @@ bool checkModel(ModuleOp module, ModelIR &result) {
 
 } // namespace
 
-ModelIR kiln::compiler::modelToBytecode(const std::string &text) {
+ModelIR kiln::compiler::modelToBytecode(const std::string &text,
+                                        bool modelRules) {
   ModelIR result;
   withContext(result, [&](MLIRContext &context) {
     OwningOpRef<ModuleOp> module =
         parseSourceString<ModuleOp>(text, ParserConfig(&context), "<model>");
-    if (!module || failed(verify(*module)) || !checkModel(*module, result))
+    if (!module || failed(verify(*module)) ||
+        (modelRules && !checkModel(*module, result)))
       return;
     llvm::raw_string_ostream out(result.output);
     if (failed(writeBytecodeToFile(*module, out))) {

@@ -27,9 +27,10 @@ struct ModelIR {
 // func (func.func, func.return) and kiln ops; statically shaped tensor
 // arguments and results; the module verifies.
 
-// Parses `text` (MLIR assembly), checks the rules and writes MLIR bytecode
-// (default writer options).
-ModelIR modelToBytecode(const std::string &text);
+// Parses `text` (MLIR assembly), verifies it, checks the rules (unless
+// !modelRules: for tests that need hostile model files) and writes MLIR
+// bytecode (default writer options).
+ModelIR modelToBytecode(const std::string &text, bool modelRules = true);
 
 // Parses `bytes` (MLIR bytecode only), checks the rules and prints the
 // module in MLIR's generic op form.

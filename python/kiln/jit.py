@@ -576,7 +576,8 @@ def load(f, map_location=None, _extra_files=None, *, mmap=True):
         graph = _C._ir_from_bytecode(bytes(blob))
         arguments, results = _C._ir_signature(graph)
     except ValueError as error:
-        fail(f"the 'ir' blob is not valid model IR: {error}")
+        reason = str(error).partition("invalid model IR:")[2].strip().replace("\n", "; ")
+        fail(f"the 'ir' blob is not valid model IR: {reason}")
     expected = [(s["name"], s["dtype"], s["shape"], "input") for s in root["inputs"]]
     expected += [(k, _serialization._DTYPE_NAMES[w.dtype], list(w.shape), "weight") for k, w in weights.items()]
     if len(arguments) != len(expected):

@@ -52,15 +52,17 @@ void bindJit(py::module_ &m) {
   }, py::arg("outputs"), py::arg("name") = "forward",
      "The captured graph of `outputs` as (module text, constants, ops, result ids); ops are "
      "(name, input ids, attrs, dtype, sizes), ids count arguments, then constants, then ops.");
-  m.def("_ir_to_bytecode", [](const std::string &text) {
+  m.def("_ir_to_bytecode", [](const std::string &text, bool modelRules) {
     kiln::compiler::ModelIR r;
     {
       py::gil_scoped_release release;
-      r = kiln::compiler::modelToBytecode(text);
+      r = kiln::compiler::modelToBytecode(text, modelRules);
     }
     return py::bytes(checked(std::move(r), "_ir_to_bytecode()").output);
-  }, "Verifies model IR text (one public func.func @forward; builtin, func and kiln ops only) "
-     "and returns it as MLIR bytecode. Raises ValueError with the reason.");
+  }, py::arg("text"), py::arg("model_rules") = true,
+     "Verifies model IR text (one public func.func @forward; builtin, func and kiln ops only; "
+     "model_rules=False skips these rules, for tests that write hostile files) and returns it as "
+     "MLIR bytecode. Raises ValueError with the reason.");
   m.def("_ir_from_bytecode", [](py::bytes data) {
     std::string bytes = data;
     kiln::compiler::ModelIR r;
