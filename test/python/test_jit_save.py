@@ -2,6 +2,8 @@
 FileFormatErrors for truncated, bit-flipped and hostile files."""
 
 import collections
+import importlib.util
+import pathlib
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from kiln.serialization import FileFormatError, load_container
 
 from test_jit_trace import MLP, load_example, mlp_reference, randn
 
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 META = {"kiln.file": "model", "kiln.model_version": "1"}
 
 
@@ -235,3 +238,17 @@ def test_truncations_and_bit_flips_give_clean_errors(mlp_file, tmp_path):
                 flips += 1
             # A flip in bytes no check covers (none in version 1.0) would load; every flip here must be caught.
     assert flips == 75
+
+
+def test_export_example_writes_model_and_samples(tmp_path):
+    spec = importlib.util.spec_from_file_location("export_model_example", EXAMPLES / "export_model.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    out = tmp_path / "model.kiln"
+    # No state dict and no data set here: the randomly initialized CNN and a random sample input.
+    example.export(out, steps=0, data_dir=tmp_path / "no-data", log=lambda message: None)
+    x, expected = np.load(tmp_path / "model_input.npy"), np.load(tmp_path / "model_output.npy")
+    assert x.shape == (1, 1, 28, 28) and x.dtype == np.float32 and expected.shape == (1, 10)
+    loaded = kiln.jit.load(out)
+    assert loaded.original_name == "Net" and list(loaded.state_dict())[0] == "conv1.weight"
+    np.testing.assert_allclose(loaded(kiln.from_numpy(x)).numpy(), expected, rtol=1e-4, atol=1e-5)
