@@ -1,6 +1,8 @@
 // Materialization: cut the pending graph, key it structurally, emit Kiln IR on a miss, compile, run, write results back.
 #include "lib/Trace/Program.h"
 
+#include "lib/Trace/Export.h"
+
 #include "lib/Compiler/JIT.h"
 #include "runtime/core/Allocator.h"
 #include "runtime/core/Error.h"
@@ -124,8 +126,10 @@ Cut makeCut(std::vector<Output> outputs) {
   for (const Output &o : outputs)
     visit(cut, leafIds, o.node);
   // Pending bases computed anyway become outputs too, so a later step does
-  // not recompute them.
+  // not recompute them (not while capturing: every value stays a node).
   for (Node *node : cut.order) {
+    if (capturing())
+      break;
     if (!node->op)
       continue;
     std::shared_ptr<Base> owner = node->owner.lock();
@@ -372,7 +376,12 @@ std::vector<Tensor> run(const Cut &cut) {
         target.copyFrom(outputs[i]);
       }
     }
-    if (o.base->pending.get() == o.node)
+    if (o.base->pending.get() != o.node)
+      continue;
+    // While capturing, a value read (x.item()) stays a node of the graph.
+    if (capturing())
+      noteCapturedValue(o.base);
+    else
       clearPending(*o.base);
   }
   return values;
@@ -393,7 +402,7 @@ bool stateIsPending() {
 
 Cut cutFor(std::vector<Output> requested) {
   Cut cut = makeCut(requested);
-  if (!writesBack(cut) && !stateIsPending())
+  if (capturing() || (!writesBack(cut) && !stateIsPending()))
     return cut;
   std::vector<Output> all;
   for (const Output &o : requested)
@@ -441,6 +450,9 @@ void materialize(const std::vector<const LazyTensor *> &tensors) {
   std::vector<Output> requested;
   for (const LazyTensor *t : tensors) {
     const std::shared_ptr<Base> &base = t->base();
+    // A capture argument's memory is its value.
+    if (isCaptureArgument(*base))
+      continue;
     if (base->pending && !contains(requested, base.get()))
       requested.push_back({base->pending.get(), base});
   }

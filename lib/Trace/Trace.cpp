@@ -1,6 +1,7 @@
 // Lazy tensors: recording nodes, views of pending bases, and in-place updates.
 #include "lib/Trace/Trace.h"
 
+#include "lib/Trace/Export.h"
 #include "lib/Trace/Program.h"
 #include "runtime/core/Error.h"
 
@@ -124,7 +125,7 @@ LazyTensor LazyTensor::fromNode(NodePtr node) {
   LazyTensor result = fromTensor(std::move(meta));
   if (node->requiresGrad)
     result.base_->gradNode = node;
-  bool deep = node->depth > maxPendingDepth();
+  bool deep = node->depth > maxPendingDepth() && !capturing();
   setPending(*result.base_, std::move(node));
   if (deep)
     result.materialize();
@@ -204,8 +205,13 @@ NodePtr LazyTensor::valueOf() const {
   }
   if (b.pending && !chain_ && !opaque_)
     return b.pending;
-  if (b.pending && opaque_)
+  if (b.pending && opaque_) {
+    if (capturing())
+      fail(ErrorKind::NotImplemented,
+           "kiln.jit.trace(): a strided view (as_strided) of a traced tensor "
+           "cannot be exported");
     materialize();
+  }
   if (cached_ && cachedVersion_ == b.version)
     return cached_;
   if (b.pending) {
@@ -410,6 +416,11 @@ void LazyTensor::assign(const NodePtr &node) {
     base_->updatedInPlace = true;
     return;
   }
+  if (capturing())
+    fail(ErrorKind::NotImplemented,
+         "kiln.jit.trace(): an in-place write into part of a tensor (x[i] = "
+         "v, x[:, 0].add_(1), ...) cannot be exported; compute the result "
+         "out of place instead (kiln.where, kiln.cat, index_put)");
   checkNoOverlap(meta());
   Tensor computed = materializeValue(node);
   Tensor target = meta();

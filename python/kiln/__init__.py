@@ -50,6 +50,7 @@ from kiln import autograd  # noqa: E402
 from kiln import nn  # noqa: E402
 from kiln import optim  # noqa: E402
 from kiln import utils  # noqa: E402
+from kiln import jit  # noqa: E402
 from kiln.serialization import load, save  # noqa: E402
 
 

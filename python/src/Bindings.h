@@ -8,6 +8,8 @@
 
 // kiln._C.compiler (python/src/Compiler.cpp).
 void bindCompiler(pybind11::module_ &m);
+// kiln.jit's capture, export and model IR bindings (JitBindings.cpp).
+void bindJit(pybind11::module_ &m);
 // kiln._C.dtype, its instances, promote_types and kiln._C.device.
 void bindDTypes(pybind11::module_ &m);
 // kiln._C.Tensor metadata and views.

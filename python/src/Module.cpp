@@ -39,4 +39,5 @@ PYBIND11_MODULE(_C, m) {
   bindKernels(m);
   bindAutograd(m);
   bindCompiler(m);
+  bindJit(m);
 }
