@@ -36,6 +36,21 @@ struct GeneralizeElementwise
   }
 };
 
+// The largest producer body (in ops) fused into a consumer that reads it
+// through a broadcast, i.e. recomputes it for several of its points.
+constexpr unsigned kMaxBroadcastRecompute = 8;
+
+// The number of points a generic iterates over (0 when a range is dynamic).
+int64_t iterationPoints(linalg::GenericOp op) {
+  int64_t points = 1;
+  for (int64_t range : op.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(range))
+      return 0;
+    points *= range;
+  }
+  return points;
+}
+
 // Number of ops in a generic's body, the yield excluded: the cost of
 // recomputing the producer once more per extra user.
 unsigned bodySize(linalg::GenericOp op) {
@@ -147,8 +162,20 @@ struct FuseElementwisePass
       Operation *producer = fused->get().getDefiningOp();
       if (!producer)
         return false;
-      if (producer->hasOneUse())
+      if (producer->hasOneUse()) {
+        // Read through a broadcast, a producer is recomputed at every point
+        // the consumer adds (a 2x2 pooling window's argmax at each of its 4
+        // inputs): only a cheap one is fused, an expensive one is computed
+        // once and read back.
+        auto generic = dyn_cast<linalg::GenericOp>(producer);
+        auto consumer = dyn_cast<linalg::GenericOp>(fused->getOwner());
+        if (generic && consumer &&
+            !consumer.getMatchingIndexingMap(fused).isPermutation() &&
+            iterationPoints(consumer) > iterationPoints(generic) &&
+            bodySize(generic) > kMaxBroadcastRecompute)
+          return false;
         return true;
+      }
       auto generic = dyn_cast<linalg::GenericOp>(producer);
       if (!generic || bodySize(generic) > maxOps || hasTranscendental(generic))
         return false;

@@ -305,13 +305,16 @@ std::optional<BiasEpilogue> matchBiasEpilogue(Operation *matmul, Value a,
   return BiasEpilogue{generic, bias, out, relu};
 }
 
-// True when `map` is (d0, d1, d2, d3) -> (d1, d0, d2, d3): the batch and
-// channel swap that the conv2d VJP's weight gradient applies to its operands
-// and result.
+// True when `map` is (d0, d1, ...) -> (d1, d0, ...): a 2-D transpose, or
+// the batch and channel swap that the conv2d VJP's weight gradient applies
+// to its operands and result.
 bool isBatchChannelSwap(AffineMap map) {
-  return map.isPermutation() && map.getNumResults() == 4 &&
-         map == AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0, 2, 3},
-                                             map.getContext());
+  if (!map.isPermutation() || map.getNumResults() < 2)
+    return false;
+  SmallVector<unsigned> swap = {1, 0};
+  for (unsigned d = 2; d < map.getNumResults(); ++d)
+    swap.push_back(d);
+  return map == AffineMap::getPermutationMap(swap, map.getContext());
 }
 
 // A linalg.generic that copies its only input into its only output, reading
@@ -400,10 +403,14 @@ bool isWeightGradientShape(Value weight, Value out) {
          w.getDimSize(2) * w.getDimSize(3) > o.getDimSize(2) * o.getDimSize(3);
 }
 
-// `value` with its batch and channel dims swapped, as a view.
+// `value` with its first two dims swapped (batch and channels of NCHW, or
+// a matrix transposed), as a view.
 Value swapView(OpBuilder &builder, Location loc, Value value) {
-  auto swap = AffineMapAttr::get(AffineMap::getPermutationMap(
-      ArrayRef<unsigned>{1, 0, 2, 3}, builder.getContext()));
+  SmallVector<unsigned> order = {1, 0};
+  for (int64_t d = 2; d < cast<MemRefType>(value.getType()).getRank(); ++d)
+    order.push_back(d);
+  auto swap = AffineMapAttr::get(
+      AffineMap::getPermutationMap(order, builder.getContext()));
   return builder.create<memref::TransposeOp>(loc, value, swap);
 }
 
@@ -437,9 +444,10 @@ Value readSwappedInPlace(OpBuilder &builder, Value operand, Operation *conv,
   return swapView(builder, conv->getLoc(), source);
 }
 
-// The swapped result of a weight-gradient convolution that a swapping copy
-// moves into `final` (the gradient's buffer): the kernel writes a swapped
-// view of `final` directly, and the copy and the buffer go to `dead`.
+// The swapped result of a weight-gradient convolution (or the transposed
+// result of a matmul) that a swapping copy moves into `final` (the
+// gradient's buffer): the kernel writes a swapped view of `final` directly,
+// and the copy and the buffer go to `dead`.
 Value writeSwappedInPlace(OpBuilder &builder, Value out, Operation *conv,
                           Operation *initializer, ArrayRef<Value> reads,
                           SmallVectorImpl<Operation *> &dead) {
@@ -456,7 +464,7 @@ Value writeSwappedInPlace(OpBuilder &builder, Value out, Operation *conv,
       !isBatchChannelSwap(inputMap) || copy.getDpsInputs()[0] != out)
     return out;
   Value final = copy.getDpsInits()[0];
-  if (!isF32Memref(final, 4))
+  if (!isF32Memref(final, cast<MemRefType>(out.getType()).getRank()))
     return out;
   Value root = rootBuffer(final);
   for (Value read : reads)
@@ -551,6 +559,29 @@ public:
     if (rank == 2 && init.kind == Initializer::Zero &&
         rewriteMatmulEpilogue(op, a, b, c, init))
       return;
+    // A product that is then copied transposed (a linear layer's weight
+    // gradient, dW = (x^T dy)^T) is computed transposed, C^T = B^T A^T,
+    // straight into the copy's target (oneDNN 2.6 has no fast kernel for a
+    // transposed destination, but reads transposed operands in place).
+    SmallVector<Operation *> dead;
+    if (rank == 2 && init.kind == Initializer::Zero) {
+      OpBuilder builder(op);
+      Value written = writeSwappedInPlace(builder, c, op, init.op, {a, b}, dead);
+      if (written != c) {
+        auto view = written.getDefiningOp<memref::TransposeOp>();
+        Value final = view.getIn();
+        view->erase();
+        auto transposed = [&](Value value) -> Value {
+          if (auto t = value.getDefiningOp<memref::TransposeOp>())
+            return t.getIn();
+          return swapView(builder, op->getLoc(), value);
+        };
+        Value newA = transposed(b), newB = transposed(a);
+        a = newA;
+        b = newB;
+        c = final;
+      }
+    }
     std::string name = rank == 2 ? "kiln_matmul" : "kiln_batch_matmul";
     name += init.kind == Initializer::None   ? "_acc_f32"
             : init.kind == Initializer::Bias ? "_bias_f32"
@@ -562,8 +593,12 @@ public:
     if (init.kind == Initializer::Bias)
       args.push_back(castToDynamic(builder, loc, init.bias));
     args.push_back(castToDynamic(builder, loc, c));
-    if (emitCall(builder, loc, name, args, op) && init.op)
+    if (!emitCall(builder, loc, name, args, op))
+      return;
+    if (init.op)
       init.op->erase();
+    for (Operation *deadOp : dead)
+      deadOp->erase();
   }
 
   // linalg.conv_2d_nchw_fchw, or the grouped conv_2d_ngchw_gfchw that

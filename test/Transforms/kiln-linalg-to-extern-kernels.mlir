@@ -557,3 +557,31 @@ func.func @weight_gradient_computed(%x: memref<4x3x8x8xf32>, %dy: memref<4x16x6x
   memref.dealloc %xt : memref<3x4x8x8xf32>
   return
 }
+
+// -----
+
+// A product copied transposed into its final buffer (a linear layer's
+// weight gradient, dW = (x^T dy)^T) is computed as dy^T x straight into it:
+// both operands read as transposed views, no copy, no intermediate buffer.
+// CHECK-LABEL: func.func @matmul_transposed_result
+// CHECK-SAME: (%[[X:.*]]: memref<64x784xf32>, %[[DY:.*]]: memref<64x256xf32>, %[[DW:.*]]: memref<256x784xf32>)
+// CHECK-DAG: %[[DYT:.*]] = memref.transpose %[[DY]] (d0, d1) -> (d1, d0)
+// CHECK-DAG: %[[CA:.*]] = memref.cast %[[DYT]]
+// CHECK-DAG: %[[CB:.*]] = memref.cast %[[X]]
+// CHECK-DAG: %[[CC:.*]] = memref.cast %[[DW]]
+// CHECK: call @kiln_matmul_f32(%[[CA]], %[[CB]], %[[CC]])
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.alloc
+func.func @matmul_transposed_result(%x: memref<64x784xf32>, %dy: memref<64x256xf32>, %dw: memref<256x784xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<784x256xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<784x256xf32>)
+  linalg.matmul_transpose_a ins(%x, %dy : memref<64x784xf32>, memref<64x256xf32>) outs(%c : memref<784x256xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<784x256xf32>) outs(%dw : memref<256x784xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  memref.dealloc %c : memref<784x256xf32>
+  return
+}
