@@ -68,6 +68,11 @@ struct ReadOptions {
   // (checksumOk = false) instead of rejected, so kiln-inspect can show
   // which one is damaged. Every other check still applies.
   bool verifyChecksums = true;
+  // Model files only (ModelFile.h): parse and verify the IR in a forked child
+  // process, so that a crash of MLIR's bytecode reader on a hostile blob is
+  // reported as an error. False parses in this process (faster; for callers
+  // that trust the file).
+  bool isolateIR = true;
 };
 
 // Bytes per element of a container dtype name, 0 for a name it does not know.

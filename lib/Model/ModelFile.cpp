@@ -1,6 +1,8 @@
 // The model layer over the container: the root's model keys, then the IR (bytecode, verifier, dialects, signature).
 #include "lib/Model/ModelFile.h"
 
+#include "lib/Model/Isolate.h"
+
 #include "dialects/Kiln/IR/KilnDialect.h"
 #include "mlir/Bytecode/BytecodeReader.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -15,6 +17,9 @@
 
 namespace kiln::model {
 namespace {
+
+// A valid model's IR parses in milliseconds; a hostile one may loop.
+constexpr int kIsolationTimeoutSeconds = 60;
 
 // MLIR element type (as printed) <-> container dtype name.
 constexpr std::pair<const char *, const char *> kElementTypes[] = {
@@ -65,7 +70,9 @@ std::string typeText(mlir::Type type) {
 
 class ModelReader {
 public:
-  explicit ModelReader(Container container) { model_.container = std::move(container); }
+  ModelReader(Container container, bool isolate) : isolate_(isolate) {
+    model_.container = std::move(container);
+  }
 
   llvm::Expected<Model> read() {
     if (llvm::Error e = checkMetadata())
@@ -202,10 +209,32 @@ private:
     const BlobEntry *blob = model_.container.findBlob("ir");
     if (!blob)
       return error("no 'ir' blob (the model's program)");
-    llvm::MemoryBufferRef buffer(blob->bytes(), model_.container.name + ":ir");
+    std::string bufferName = model_.container.name + ":ir";
+    llvm::MemoryBufferRef buffer(blob->bytes(), bufferName);
     if (!mlir::isBytecode(buffer))
       return error("blob 'ir' is not MLIR bytecode");
+    if (!isolate_)
+      return checkIR(buffer);
+    // MLIR 19's bytecode reader is not hardened against hostile bytes (a
+    // crafted blob with a valid CRC can make it crash): it runs in a child
+    // process, which answers 'E' + the error or 'T' + the verified IR text.
+    llvm::Expected<std::string> answer = runIsolated(
+        [&]() -> std::string {
+          if (llvm::Error e = checkIR(buffer))
+            return "E" + llvm::toString(std::move(e));
+          return "T" + model_.ir;
+        },
+        "the IR reader", kIsolationTimeoutSeconds);
+    if (!answer)
+      return error("blob 'ir' is malformed: " + llvm::toString(answer.takeError()));
+    if ((*answer)[0] == 'E')
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), answer->substr(1));
+    model_.ir = answer->substr(1);
+    return llvm::Error::success();
+  }
 
+  // Parses, verifies and checks the IR in this process; sets model_.ir.
+  llvm::Error checkIR(llvm::MemoryBufferRef buffer) {
     mlir::DialectRegistry registry;
     registry.insert<mlir::func::FuncDialect, kiln::KilnDialect>();
     mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
@@ -323,22 +352,24 @@ private:
   }
 
   Model model_;
+  bool isolate_;
 };
 
 } // namespace
 
-llvm::Expected<Model> readModel(Container container) {
-  return ModelReader(std::move(container)).read();
+llvm::Expected<Model> readModel(Container container, const ReadOptions &options) {
+  return ModelReader(std::move(container), options.isolateIR).read();
 }
 
 llvm::Expected<Model> readModelFile(llvm::StringRef path, const ReadOptions &options) {
   llvm::Expected<Container> container = readContainerFile(path, options);
   if (!container)
     return container.takeError();
-  return readModel(std::move(*container));
+  return readModel(std::move(*container), options);
 }
 
-llvm::Expected<Model> readModelFromMemory(llvm::StringRef bytes, llvm::StringRef name) {
+llvm::Expected<Model> readModelFromMemory(llvm::StringRef bytes, llvm::StringRef name,
+                                          const ReadOptions &options) {
   std::unique_ptr<llvm::WritableMemoryBuffer> copy =
       llvm::WritableMemoryBuffer::getNewUninitMemBuffer(bytes.size(), name, llvm::Align(64));
   if (!copy)
@@ -347,10 +378,10 @@ llvm::Expected<Model> readModelFromMemory(llvm::StringRef bytes, llvm::StringRef
                                        " bytes");
   std::copy(bytes.begin(), bytes.end(), copy->getBufferStart());
   llvm::Expected<Container> container =
-      readContainer(std::shared_ptr<llvm::MemoryBuffer>(std::move(copy)), name);
+      readContainer(std::shared_ptr<llvm::MemoryBuffer>(std::move(copy)), name, options);
   if (!container)
     return container.takeError();
-  return readModel(std::move(*container));
+  return readModel(std::move(*container), options);
 }
 
 } // namespace kiln::model

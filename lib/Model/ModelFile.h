@@ -41,12 +41,15 @@ struct Model {
 // and kiln dialects loaded, the module holds exactly one function, a public
 // @forward, whose argument types are the inputs' then the weights' and whose
 // result types are the outputs'. Errors are "<file>: <problem>".
-llvm::Expected<Model> readModel(Container container);
+// The IR is parsed in a forked child process unless options.isolateIR is
+// false (see ReadOptions).
+llvm::Expected<Model> readModel(Container container, const ReadOptions &options = {});
 
 // readContainerFile + readModel.
 llvm::Expected<Model> readModelFile(llvm::StringRef path, const ReadOptions &options = {});
 
 // The same checks on bytes in memory (copied), named `name` in messages.
-llvm::Expected<Model> readModelFromMemory(llvm::StringRef bytes, llvm::StringRef name);
+llvm::Expected<Model> readModelFromMemory(llvm::StringRef bytes, llvm::StringRef name,
+                                          const ReadOptions &options = {});
 
 } // namespace kiln::model

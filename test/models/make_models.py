@@ -147,6 +147,10 @@ def main():
               metadata=METADATA)
     kiln.save(root(w), path("private_forward.kiln"), blobs={"ir": bytecode(args.kiln_opt, PRIVATE)},
               metadata=METADATA)
+    # Bytecode found by the fuzzer that makes MLIR 19's bytecode reader crash (SIGSEGV), in a file whose CRCs
+    # are all valid: the loader must report it, not die.
+    hostile = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile-ir.mlirbc"), "rb").read()
+    kiln.save(root(w), path("hostile_ir.kiln"), blobs={"ir": hostile}, metadata=METADATA)
     kiln.save(root(w), path("no_forward.kiln"), blobs={"ir": bytecode(args.kiln_opt, RENAMED)},
               metadata=METADATA)
     # Weights or signature that disagree with @forward's arguments.

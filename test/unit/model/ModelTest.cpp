@@ -155,6 +155,9 @@ TEST_F(Model, RejectsBadIR) {
                  "the module must hold exactly one function, @forward; it holds 2: @forward, @helper");
   expectRejected(model("no_forward.kiln"), "it holds 1: @main");
   expectRejected(model("private_forward.kiln"), "@forward must be a public function");
+  // MLIR's bytecode reader crashes on this blob: it runs in a child process.
+  expectRejected(model("hostile_ir.kiln"),
+                 "blob 'ir' is malformed: the IR reader crashed (signal 11, Segmentation fault)");
 }
 
 TEST_F(Model, RejectsWeightsOrSignatureThatDisagreeWithTheIR) {
