@@ -150,7 +150,8 @@ const std::string &hostTargetDescription() {
 
 bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
                 unsigned numArgs, StepTimer timer, std::string &object,
-                LinkNeeds &needs, std::string *llvmIR, std::string &error) {
+                LinkNeeds &needs, std::string *llvmIR, std::string &error,
+                llvm::CodeGenFileType fileType) {
   auto start = std::chrono::steady_clock::now();
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -189,8 +190,7 @@ bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, os, nullptr,
-                                   llvm::CodeGenFileType::ObjectFile)) {
+  if (machine->addPassesToEmitFile(codegen, os, nullptr, fileType)) {
     error = "the host target cannot emit object files";
     return false;
   }

@@ -4,6 +4,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CodeGen.h"
 
 #include <string>
 
@@ -24,11 +25,13 @@ const std::string &hostTargetDescription();
 // Translates `module` (LLVM dialect only) to LLVM IR, adds
 // `void kiln_entry_<function>(void **args)` calling
 // `_mlir_ciface_<function>(args[0], ..., args[numArgs-1])`, optimizes at -O3
-// for the host CPU and emits an object file into `object`. When `llvmIR` is
-// not null it receives the optimized LLVM IR. Errors go to `error`.
+// for the host CPU and emits an object file into `object` (host assembly
+// text with CodeGenFileType::AssemblyFile, for kiln-inspect). When `llvmIR`
+// is not null it receives the optimized LLVM IR. Errors go to `error`.
 bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
                 unsigned numArgs, StepTimer timer, std::string &object,
-                LinkNeeds &needs, std::string *llvmIR, std::string &error);
+                LinkNeeds &needs, std::string *llvmIR, std::string &error,
+                llvm::CodeGenFileType fileType = llvm::CodeGenFileType::ObjectFile);
 
 // Links `objectPath` into the shared library `outputPath` with ld.lld,
 // against libkiln_runtime (and libomp / the MLIR runner utilities if needed),
