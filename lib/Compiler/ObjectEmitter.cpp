@@ -151,7 +151,8 @@ const std::string &hostTargetDescription() {
 bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
                 unsigned numArgs, StepTimer timer, std::string &object,
                 LinkNeeds &needs, std::string *llvmIR, std::string &error,
-                llvm::CodeGenFileType fileType) {
+                llvm::CodeGenFileType fileType,
+                llvm::function_ref<void(llvm::Module &)> extend) {
   auto start = std::chrono::steady_clock::now();
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -162,6 +163,8 @@ bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
   }
   if (!addEntryPoint(*llvmModule, function, numArgs, error))
     return false;
+  if (extend)
+    extend(*llvmModule);
   timer("translate", msSince(start));
 
   start = std::chrono::steady_clock::now();

@@ -8,6 +8,10 @@
 
 #include <string>
 
+namespace llvm {
+class Module;
+} // namespace llvm
+
 namespace kiln::compiler {
 
 // Receives the wall time of a named step in milliseconds.
@@ -27,11 +31,14 @@ const std::string &hostTargetDescription();
 // `_mlir_ciface_<function>(args[0], ..., args[numArgs-1])`, optimizes at -O3
 // for the host CPU and emits an object file into `object` (host assembly
 // text with CodeGenFileType::AssemblyFile, for kiln-inspect). When `llvmIR`
-// is not null it receives the optimized LLVM IR. Errors go to `error`.
+// is not null it receives the optimized LLVM IR. `extend`, when given, may
+// add to the LLVM module before it is optimized (kiln-aot adds the model's
+// description and weights). Errors go to `error`.
 bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
                 unsigned numArgs, StepTimer timer, std::string &object,
                 LinkNeeds &needs, std::string *llvmIR, std::string &error,
-                llvm::CodeGenFileType fileType = llvm::CodeGenFileType::ObjectFile);
+                llvm::CodeGenFileType fileType = llvm::CodeGenFileType::ObjectFile,
+                llvm::function_ref<void(llvm::Module &)> extend = nullptr);
 
 // Links `objectPath` into the shared library `outputPath` with ld.lld,
 // against libkiln_runtime (and libomp / the MLIR runner utilities if needed),
