@@ -1,4 +1,5 @@
-// kiln-aot: compiles a model file ahead of time into a shared library or object (host CPU) with a C header;
+// kiln-aot: compiles a model file ahead of time into a shared library, object or archive (host or named CPU)
+// with a C header;
 // the output needs only libkiln_runtime.so at run time (runtime/exec/AotModel.h is its ABI).
 #include "lib/Compiler/ObjectEmitter.h"
 #include "lib/Model/ModelFile.h"
@@ -19,6 +20,7 @@
 #include "llvm/IR/DerivedTypes.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -30,8 +32,13 @@ namespace cl = llvm::cl;
 namespace {
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.kiln>"), cl::Required);
-cl::opt<std::string> outputFile("o", cl::value_desc("libNAME.so|NAME.o"), cl::Required,
-                                cl::desc("The shared library (.so) or object file (.o) to write"));
+cl::opt<std::string> outputFile("o", cl::value_desc("libNAME.so|NAME.o|libNAME.a"), cl::Required,
+                                cl::desc("The shared library (.so), object file (.o) or static "
+                                         "archive (.a) to write"));
+cl::opt<std::string> targetCPU("mcpu", cl::value_desc("cpu"),
+                               cl::desc("Compile for this CPU (e.g. skylake-avx512, znver3, "
+                                        "x86-64-v3) and its default features instead of the "
+                                        "host's CPU and features"));
 cl::opt<std::string> modelName("name", cl::value_desc("identifier"),
                                cl::desc("Prefix of the C symbols (default: from the output "
                                         "file, libmodel.so -> model)"));
@@ -213,12 +220,19 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "kiln-aot: compiles a Kiln model file into a shared library (.so) or object (.o) for the "
-      "host CPU, with a C header; at run time it needs only libkiln_runtime.so\n");
+      "kiln-aot: compiles a Kiln model file into a shared library (.so), object (.o) or archive "
+      "(.a) for the host CPU or --mcpu, with a C header; at run time it needs only "
+      "libkiln_runtime.so\n");
 
   llvm::StringRef extension = llvm::sys::path::extension(outputFile);
-  if (extension != ".so" && extension != ".o")
-    return fail("-o " + outputFile + ": the output must end in .so or .o");
+  if (extension != ".so" && extension != ".o" && extension != ".a")
+    return fail("-o " + outputFile + ": the output must end in .so, .o or .a");
+  kiln::LoweringOptions lowering;
+  if (!targetCPU.empty()) {
+    std::string error;
+    if (!kiln::compiler::cpuVectorWidth(targetCPU, lowering.vectorWidth, error))
+      return fail("--mcpu: " + error);
+  }
   std::string name = modelName.empty() ? defaultName(outputFile) : modelName.getValue();
   if (!isIdentifier(name))
     return fail("--name " + name + " is not a C identifier");
@@ -271,7 +285,7 @@ int main(int argc, char **argv) {
     return fail("cannot rename @forward");
   mlir::SymbolTable::setSymbolName(forward, function);
   forward->setAttr("llvm.emit_c_interface", mlir::UnitAttr::get(&context));
-  for (const kiln::PipelineStage &stage : kiln::getLoweringStages(kiln::LoweringOptions())) {
+  for (const kiln::PipelineStage &stage : kiln::getLoweringStages(lowering)) {
     mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName(),
                          mlir::OpPassManager::Nesting::Implicit);
     stage.build(pm);
@@ -282,16 +296,28 @@ int main(int argc, char **argv) {
   std::string object, error;
   kiln::compiler::LinkNeeds needs;
   std::string entry = "kiln_entry_" + function;
-  if (!kiln::compiler::emitObject(
-          *module, function, numArgs, [](llvm::StringRef, double) {}, object, needs, nullptr,
-          error, llvm::CodeGenFileType::ObjectFile, [&](llvm::Module &m) {
-            addModelInfo(m, name, entry, tensors, weights, weightsSize, embed);
-          }))
+  kiln::compiler::EmitOptions emit;
+  emit.cpu = targetCPU;
+  auto extend = [&](llvm::Module &m) {
+    addModelInfo(m, name, entry, tensors, weights, weightsSize, embed);
+  };
+  emit.extend = extend; // a function_ref: `extend` must outlive the call
+  if (!kiln::compiler::emitObject(*module, function, numArgs, [](llvm::StringRef, double) {},
+                                  object, needs, nullptr, error, emit))
     return fail("cannot compile: " + error);
 
   if (extension == ".o") {
     if (!writeFile(outputFile, object, error))
       return fail(error);
+  } else if (extension == ".a") {
+    std::string memberName = name + ".o";
+    std::vector<llvm::NewArchiveMember> members;
+    members.emplace_back(llvm::MemoryBufferRef(object, memberName));
+    if (llvm::Error e = llvm::writeArchive(outputFile, members,
+                                           llvm::SymtabWritingMode::NormalSymtab,
+                                           llvm::object::Archive::K_GNU,
+                                           /*Deterministic=*/true, /*Thin=*/false))
+      return fail(outputFile + ": " + llvm::toString(std::move(e)));
   } else {
     llvm::SmallString<128> objectPath;
     if (llvm::sys::fs::createTemporaryFile("kiln-aot", "o", objectPath))

@@ -234,9 +234,10 @@ int printStage(mlir::ModuleOp module, mlir::func::FuncOp forward, llvm::StringRe
   }
   std::string assembly, error;
   kiln::compiler::LinkNeeds needs;
+  kiln::compiler::EmitOptions emit;
+  emit.fileType = llvm::CodeGenFileType::AssemblyFile;
   if (!kiln::compiler::emitObject(module, "forward", numArgs, [](llvm::StringRef, double) {},
-                                  assembly, needs, nullptr, error,
-                                  llvm::CodeGenFileType::AssemblyFile))
+                                  assembly, needs, nullptr, error, emit))
     return fail("cannot emit assembly: " + error);
   llvm::outs() << assembly;
   return 0;
