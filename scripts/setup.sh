@@ -8,6 +8,7 @@ DEB_PACKAGES=(
   cmake ninja-build ccache g++ make
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools lld-19
   libdnnl-dev libomp-19-dev pybind11-dev libgtest-dev
+  clang-14 libclang-rt-14-dev
   python3 python3-dev python3-venv
   dataset-fashion-mnist
 )

@@ -9,6 +9,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -49,20 +50,46 @@ std::string hostFeatureString() {
   return joined;
 }
 
-std::unique_ptr<llvm::TargetMachine> createHostTargetMachine(std::string &error) {
+const llvm::Target *hostTarget(std::string &error) {
   static std::once_flag once;
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
   });
-  const std::string triple = llvm::sys::getProcessTriple();
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  return llvm::TargetRegistry::lookupTarget(llvm::sys::getProcessTriple(), error);
+}
+
+// The subtarget of a named CPU of the host's architecture, or null with
+// `error` set when the target does not know it.
+std::unique_ptr<llvm::MCSubtargetInfo> namedSubtarget(const std::string &cpu,
+                                                      std::string &error) {
+  const llvm::Target *target = hostTarget(error);
   if (!target)
+    return nullptr;
+  // Asked of the generic subtarget first: LLVM warns on stderr when a
+  // subtarget is made for a CPU it does not know.
+  const std::string triple = llvm::sys::getProcessTriple();
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(target->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for " + triple;
+    return nullptr;
+  }
+  return std::unique_ptr<llvm::MCSubtargetInfo>(target->createMCSubtargetInfo(triple, cpu, ""));
+}
+
+// The host CPU and its features, or a named CPU with its default features.
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &cpu,
+                                                         std::string &error) {
+  const llvm::Target *target = hostTarget(error);
+  if (!target)
+    return nullptr;
+  if (!cpu.empty() && !namedSubtarget(cpu, error))
     return nullptr;
   llvm::TargetOptions options;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), hostFeatureString(), options,
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      llvm::sys::getProcessTriple(), cpu.empty() ? llvm::sys::getHostCPUName() : cpu,
+      cpu.empty() ? hostFeatureString() : "", options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
 }
 
 bool addEntryPoint(llvm::Module &module, llvm::StringRef function,
@@ -150,7 +177,8 @@ const std::string &hostTargetDescription() {
 
 bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
                 unsigned numArgs, StepTimer timer, std::string &object,
-                LinkNeeds &needs, std::string *llvmIR, std::string &error) {
+                LinkNeeds &needs, std::string *llvmIR, std::string &error,
+                const EmitOptions &emit) {
   auto start = std::chrono::steady_clock::now();
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -161,10 +189,12 @@ bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
   }
   if (!addEntryPoint(*llvmModule, function, numArgs, error))
     return false;
+  if (emit.extend)
+    emit.extend(*llvmModule);
   timer("translate", msSince(start));
 
   start = std::chrono::steady_clock::now();
-  std::unique_ptr<llvm::TargetMachine> machine = createHostTargetMachine(error);
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(emit.cpu, error);
   if (!machine)
     return false;
   llvmModule->setTargetTriple(machine->getTargetTriple().str());
@@ -189,14 +219,21 @@ bool emitObject(mlir::ModuleOp module, llvm::StringRef function,
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, os, nullptr,
-                                   llvm::CodeGenFileType::ObjectFile)) {
+  if (machine->addPassesToEmitFile(codegen, os, nullptr, emit.fileType)) {
     error = "the host target cannot emit object files";
     return false;
   }
   codegen.run(*llvmModule);
   object.assign(buffer.begin(), buffer.end());
   timer("codegen", msSince(start));
+  return true;
+}
+
+bool cpuVectorWidth(const std::string &cpu, int64_t &width, std::string &error) {
+  std::unique_ptr<llvm::MCSubtargetInfo> info = namedSubtarget(cpu, error);
+  if (!info)
+    return false;
+  width = info->checkFeatures("+avx512f") ? 16 : info->checkFeatures("+avx") ? 8 : 4;
   return true;
 }
 

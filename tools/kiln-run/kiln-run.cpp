@@ -1,5 +1,7 @@
-// kiln-run: compiles one function of an MLIR file, runs it on .npy (or seeded random) inputs and writes or prints the results.
+// kiln-run: compiles one function of an MLIR file (or loads a model file), runs it on .npy (or seeded random)
+// inputs and writes or prints the results.
 #include "lib/Compiler/JIT.h"
+#include "lib/Model/Module.h"
 #include "runtime/core/BFloat16.h"
 #include "runtime/core/Error.h"
 #include "runtime/io/Npy.h"
@@ -10,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -23,10 +26,14 @@ const char kUsage[] =
     "[--output OUT.npy]...\n"
     "                [--print] [--time N] [--seed S] [--pipeline PASSES]\n"
     "                [--no-vectorize] [--no-parallelize] [--no-extern-kernels]\n"
+    "       kiln-run MODEL.kiln [--input IN.npy]... [--output OUT.npy]... [--print]\n"
+    "                [--time N] [--seed S]\n"
     "Compiles function NAME (default: the only public one) through the compile\n"
-    "caches and runs it. Without --input, inputs are random (seeded by --seed).\n"
-    "Each --output names the .npy file of one result, in order; --print prints\n"
-    "the results; --time N prints the median time of N runs.\n";
+    "caches and runs it; a model file (kiln.jit.save) is loaded and checked\n"
+    "whole, and its @forward runs with its weights. Without --input, inputs are\n"
+    "random (seeded by --seed). Each --output names the .npy file of one result,\n"
+    "in order; --print prints the results; --time N prints the median time of N\n"
+    "runs.\n";
 
 struct Options {
   std::string file;
@@ -162,7 +169,106 @@ kiln::Tensor randomTensor(const kiln::TensorSpec &spec, std::mt19937 &rng) {
   return t;
 }
 
+// What both kinds of file run: a name for messages, the specs, the call.
+struct Runner {
+  std::string name;
+  std::vector<kiln::TensorSpec> inputs;
+  std::vector<kiln::TensorSpec> outputs;
+  std::string signature;
+  std::function<std::vector<kiln::Tensor>(const std::vector<kiln::Tensor> &)> run;
+  // Runs again into the outputs of the first run (no allocation), if it can.
+  std::function<void(const std::vector<kiln::Tensor> &, const std::vector<kiln::Tensor> &)>
+      runInto;
+};
+
+int runWith(const Options &options, const Runner &runner) {
+  if (!options.inputs.empty() && options.inputs.size() != runner.inputs.size()) {
+    std::cerr << "kiln-run: error: " << runner.name << " takes "
+              << runner.inputs.size() << " input(s) " << runner.signature << ", but "
+              << options.inputs.size() << " --input were given\n";
+    return 1;
+  }
+  if (!options.outputs.empty() && options.outputs.size() != runner.outputs.size()) {
+    std::cerr << "kiln-run: error: " << runner.name << " returns "
+              << runner.outputs.size() << " result(s), but "
+              << options.outputs.size() << " --output were given\n";
+    return 1;
+  }
+
+  std::vector<kiln::Tensor> inputs;
+  std::mt19937 rng(options.seed);
+  for (size_t i = 0; i < runner.inputs.size(); ++i)
+    inputs.push_back(options.inputs.empty() ? randomTensor(runner.inputs[i], rng)
+                                            : kiln::readNpy(options.inputs[i]));
+  std::vector<kiln::Tensor> outputs = runner.run(inputs);
+
+  if (options.timeRuns > 0) {
+    std::vector<double> ms;
+    for (int r = 0; r < options.timeRuns; ++r) {
+      auto start = std::chrono::steady_clock::now();
+      if (runner.runInto)
+        runner.runInto(inputs, outputs);
+      else
+        runner.run(inputs);
+      ms.push_back(std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - start)
+                       .count());
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("%s: median %.4f ms over %d runs\n", runner.name.c_str(),
+                ms[ms.size() / 2], options.timeRuns);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (i < options.outputs.size())
+      kiln::writeNpy(options.outputs[i], outputs[i]);
+    if (options.print) {
+      std::printf("result %zu: %s\n", i,
+                  kiln::formatSpec(runner.outputs[i]).c_str());
+      for (int64_t k = 0, n = outputs[i].numel(); k < n; ++k)
+        std::printf("%s%s", k ? " " : "", element(outputs[i], k).c_str());
+      std::printf("\n");
+    }
+  }
+  return 0;
+}
+
+// A model file starts with the Kiln container's magic bytes.
+bool isModelFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  return in.read(magic, sizeof magic) && std::memcmp(magic, "\x89KILN\r\n\x1a", 8) == 0;
+}
+
+int runModel(const Options &options) {
+  const kiln::LoweringOptions defaults;
+  const kiln::LoweringOptions &lowering = options.compile.lowering;
+  if (!options.compile.entry.empty() || !options.compile.pipeline.empty() ||
+      lowering.vectorize != defaults.vectorize || lowering.parallelize != defaults.parallelize ||
+      lowering.externKernels != defaults.externKernels)
+    usageError("--entry, --pipeline and --no-* apply to .mlir files, not to a model file");
+  kiln::jit::Module model = kiln::jit::load(options.file);
+  Runner runner;
+  runner.name = options.file;
+  std::string signature = "(";
+  for (const kiln::jit::TensorInfo &t : model.inputs()) {
+    runner.inputs.push_back({t.dtype, t.shape});
+    signature += (runner.inputs.size() > 1 ? ", " : "") + t.name + ": " +
+                 kiln::formatSpec(runner.inputs.back());
+  }
+  signature += ") -> (";
+  for (const kiln::jit::TensorInfo &t : model.outputs()) {
+    runner.outputs.push_back({t.dtype, t.shape});
+    signature += (runner.outputs.size() > 1 ? ", " : "") + t.name + ": " +
+                 kiln::formatSpec(runner.outputs.back());
+  }
+  runner.signature = signature + ")";
+  runner.run = [&](const std::vector<kiln::Tensor> &inputs) { return model.forward(inputs); };
+  return runWith(options, runner);
+}
+
 int run(const Options &options) {
+  if (isModelFile(options.file))
+    return runModel(options);
   std::ifstream in(options.file);
   if (!in) {
     std::cerr << "kiln-run: error: cannot open " << options.file << ": "
@@ -179,54 +285,19 @@ int run(const Options &options) {
               << options.file << "\n";
     return 1;
   }
-  const kiln::Executable &exe = *compiled.executable;
-  const kiln::Signature &sig = exe.signature();
-  if (!options.inputs.empty() && options.inputs.size() != sig.inputs.size()) {
-    std::cerr << "kiln-run: error: @" << sig.name << " takes "
-              << sig.inputs.size() << " input(s) "
-              << kiln::formatSignature(sig) << ", but "
-              << options.inputs.size() << " --input were given\n";
-    return 1;
-  }
-  if (!options.outputs.empty() && options.outputs.size() != sig.outputs.size()) {
-    std::cerr << "kiln-run: error: @" << sig.name << " returns "
-              << sig.outputs.size() << " result(s), but "
-              << options.outputs.size() << " --output were given\n";
-    return 1;
-  }
-
-  std::vector<kiln::Tensor> inputs;
-  std::mt19937 rng(options.seed);
-  for (size_t i = 0; i < sig.inputs.size(); ++i)
-    inputs.push_back(options.inputs.empty() ? randomTensor(sig.inputs[i], rng)
-                                            : kiln::readNpy(options.inputs[i]));
-  std::vector<kiln::Tensor> outputs = exe.run(inputs);
-
-  if (options.timeRuns > 0) {
-    std::vector<double> ms;
-    for (int r = 0; r < options.timeRuns; ++r) {
-      auto start = std::chrono::steady_clock::now();
-      exe.runInto(inputs, outputs);
-      ms.push_back(std::chrono::duration<double, std::milli>(
-                       std::chrono::steady_clock::now() - start)
-                       .count());
-    }
-    std::sort(ms.begin(), ms.end());
-    std::printf("@%s: median %.4f ms over %d runs\n", sig.name.c_str(),
-                ms[ms.size() / 2], options.timeRuns);
-  }
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (i < options.outputs.size())
-      kiln::writeNpy(options.outputs[i], outputs[i]);
-    if (options.print) {
-      std::printf("result %zu: %s\n", i,
-                  kiln::formatSpec(sig.outputs[i]).c_str());
-      for (int64_t k = 0, n = outputs[i].numel(); k < n; ++k)
-        std::printf("%s%s", k ? " " : "", element(outputs[i], k).c_str());
-      std::printf("\n");
-    }
-  }
-  return 0;
+  std::shared_ptr<kiln::Executable> exe = compiled.executable;
+  const kiln::Signature &sig = exe->signature();
+  Runner runner;
+  runner.name = "@" + sig.name;
+  runner.inputs = sig.inputs;
+  runner.outputs = sig.outputs;
+  runner.signature = kiln::formatSignature(sig);
+  runner.run = [exe](const std::vector<kiln::Tensor> &inputs) { return exe->run(inputs); };
+  runner.runInto = [exe](const std::vector<kiln::Tensor> &inputs,
+                         const std::vector<kiln::Tensor> &outputs) {
+    exe->runInto(inputs, outputs);
+  };
+  return runWith(options, runner);
 }
 
 } // namespace
