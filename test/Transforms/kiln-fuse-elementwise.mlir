@@ -254,3 +254,41 @@ func.func @reshape_after_matmul(%a: tensor<4x3xf32>, %b: tensor<3x6xf32>, %c: te
   } -> tensor<4x2x3xf32>
   return %s : tensor<4x2x3xf32>
 }
+
+// -----
+
+// An expensive producer read through a broadcast (one value per 2-wide
+// window, read at both of the window's points) is computed once and read
+// back, not recomputed at each point.
+// CHECK-LABEL: func.func @broadcast_expensive_producer
+// CHECK: %[[P:.*]] = linalg.generic
+// CHECK-COUNT-3: math.exp
+// CHECK: } -> tensor<8x1xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %{{.*}} : tensor<8x1xf32>, tensor<8x2xf32>)
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @broadcast_expensive_producer(%x: tensor<8x1xf32>, %y: tensor<8x2xf32>) -> tensor<8x2xf32> {
+  %e0 = tensor.empty() : tensor<8x1xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x1xf32>) outs(%e0 : tensor<8x1xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %1 = math.exp %a : f32
+    %2 = math.exp %1 : f32
+    %3 = math.exp %2 : f32
+    %4 = arith.mulf %1, %2 : f32
+    %5 = arith.mulf %4, %3 : f32
+    %6 = arith.addf %5, %1 : f32
+    %7 = arith.addf %6, %2 : f32
+    %8 = arith.addf %7, %3 : f32
+    %9 = arith.mulf %8, %8 : f32
+    linalg.yield %9 : f32
+  } -> tensor<8x1xf32>
+  %e1 = tensor.empty() : tensor<8x2xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%p, %y : tensor<8x1xf32>, tensor<8x2xf32>) outs(%e1 : tensor<8x2xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8x2xf32>
+  return %r : tensor<8x2xf32>
+}
