@@ -2,6 +2,7 @@
 #include "python/src/Bindings.h"
 
 #include "lib/Compiler/ModelIR.h"
+#include "lib/Model/Isolate.h"
 #include "lib/Trace/Export.h"
 
 #include <pybind11/stl.h>
@@ -66,10 +67,27 @@ void bindJit(py::module_ &m) {
   m.def("_ir_from_bytecode", [](py::bytes data) {
     std::string bytes = data;
     kiln::compiler::ModelIR r;
+    std::string failure;
     {
       py::gil_scoped_release release;
-      r = kiln::compiler::modelFromBytecode(bytes);
+      // MLIR 19's bytecode reader can crash on a crafted blob (one whose
+      // checksum is right): it runs in a forked child, as kiln::jit::load's
+      // does, so that a crash is an error here (lib/Model/Isolate.h).
+      llvm::Expected<std::string> out = kiln::model::runIsolated(
+          [&] {
+            kiln::compiler::ModelIR child = kiln::compiler::modelFromBytecode(bytes);
+            return (child.ok ? "1" : "0") + (child.ok ? child.output : child.diagnostics);
+          },
+          "the IR reader", 60);
+      if (!out) {
+        failure = llvm::toString(out.takeError());
+      } else if (!out->empty()) {
+        r.ok = (*out)[0] == '1';
+        (r.ok ? r.output : r.diagnostics) = out->substr(1);
+      }
     }
+    if (!failure.empty())
+      throw py::value_error("_ir_from_bytecode(): invalid model IR:\n" + failure);
     return checked(std::move(r), "_ir_from_bytecode()").output;
   }, "Parses MLIR bytecode, verifies it as model IR and returns the printed module. "
      "Raises ValueError with the reason.");

@@ -197,6 +197,17 @@ def test_hostile_ir(tmp_path, name, text, message):
         kiln.jit.load(path)
 
 
+def test_ir_that_crashes_the_bytecode_reader(tmp_path):
+    """A crafted IR blob (test/models/hostile-ir.mlirbc, found by the C++ loader's fuzzer) makes MLIR 19's bytecode
+    reader crash; it runs in a forked child, so loading raises instead of ending the process."""
+    crafted = (pathlib.Path(__file__).resolve().parents[1] / "models" / "hostile-ir.mlirbc").read_bytes()
+    with pytest.raises(ValueError, match="the IR reader crashed"):
+        kiln._C._ir_from_bytecode(crafted)
+    path = write(tmp_path / "hostile.kiln", ir=crafted)
+    with pytest.raises(FileFormatError, match="not valid model IR.*the IR reader crashed"):
+        kiln.jit.load(path)
+
+
 def test_ir_that_does_not_verify():
     bad = FORWARD.replace('"kiln.add"(%arg0, %arg1) : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>',
                           '"kiln.add"(%arg0, %arg1) : (tensor<2xf32>, tensor<2xf32>) -> tensor<3xf32>')
