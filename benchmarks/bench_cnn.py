@@ -122,7 +122,7 @@ def training_step(framework, model, data, forward=None):
     F = framework.nn.functional
     data = [(framework.from_numpy(x), framework.from_numpy(y)) for x, y in data]
     optimizer = framework.optim.Adadelta(model.parameters(), lr=1.0)
-    forward = forward or model
+    forward = model if forward is None else forward
     position = [0]
 
     def step():
