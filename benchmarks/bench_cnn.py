@@ -13,6 +13,7 @@ import tempfile
 
 import numpy as np
 
+import harness
 from harness import Case
 
 # Not common.py's import: each implementation runs in a process of its own that loads only its framework
@@ -198,7 +199,9 @@ def run_impl(impl, model, steps):
     code = (_NO_TORCH if impl == "kiln" else "import sys; ") + \
         f"sys.path.insert(0, {str(pathlib.Path(__file__).resolve().parent)!r}); " \
         f"import bench_cnn; bench_cnn.child_main({impl!r}, {model!r}, {steps})"
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    env = None if impl == "kiln" else harness.foreign_env()
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -5,6 +5,21 @@ import time
 from typing import Callable, Dict, List, Optional
 
 
+# The environment run.py started with, before any benchmark module imported kiln: importing kiln sets
+# OMP_WAIT_POLICY=PASSIVE and KMP_BLOCKTIME=1 for its own OpenMP runtime (python/kiln/__init__.py), and a PyTorch
+# child process inheriting them would run its libgomp pool in Kiln's mode instead of as a user runs it.
+ORIGINAL_ENV: Optional[Dict[str, str]] = None
+
+
+def foreign_env(**extra):
+    """The environment for a child process of another framework (PyTorch): run.py's starting environment (kiln's
+    OpenMP settings left out unless the user had set them), plus `extra`."""
+    import os
+    env = dict(ORIGINAL_ENV if ORIGINAL_ENV is not None else os.environ)
+    env.update(extra)
+    return env
+
+
 @dataclasses.dataclass
 class Case:
     """One benchmark: the same computation in several implementations.

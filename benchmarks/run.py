@@ -11,12 +11,17 @@ import platform
 import sys
 import tempfile
 
+# Before any benchmark module imports kiln (which sets its OpenMP defaults): PyTorch's child processes get this.
+_ORIGINAL_ENV = dict(os.environ)
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 # Cold-compile cases write fresh programs: keep them out of the user's cache.
 os.environ.setdefault("KILN_CACHE_DIR", tempfile.mkdtemp(prefix="kiln-bench-cache-"))
 
+import harness  # noqa: E402
 from harness import figure, kiln_ratio, median_seconds, target_status  # noqa: E402
+
+harness.ORIGINAL_ENV = dict(_ORIGINAL_ENV, KILN_CACHE_DIR=os.environ["KILN_CACHE_DIR"])
 
 IMPLS = ["kiln", "numpy", "torch", "torch.compile", "onednn"]
 
