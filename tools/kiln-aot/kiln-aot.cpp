@@ -31,26 +31,27 @@ namespace cl = llvm::cl;
 
 namespace {
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.kiln>"), cl::Required);
+cl::OptionCategory toolCategory("kiln-aot options");
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.kiln>"), cl::Required, cl::cat(toolCategory));
 cl::opt<std::string> outputFile("o", cl::value_desc("libNAME.so|NAME.o|libNAME.a"), cl::Required,
                                 cl::desc("The shared library (.so), object file (.o) or static "
-                                         "archive (.a) to write"));
+                                         "archive (.a) to write"), cl::cat(toolCategory));
 cl::opt<std::string> targetCPU("mcpu", cl::value_desc("cpu"),
                                cl::desc("Compile for this CPU (e.g. skylake-avx512, znver3, "
                                         "x86-64-v3) and its default features instead of the "
-                                        "host's CPU and features"));
+                                        "host's CPU and features"), cl::cat(toolCategory));
 cl::opt<std::string> modelName("name", cl::value_desc("identifier"),
                                cl::desc("Prefix of the C symbols (default: from the output "
-                                        "file, libmodel.so -> model)"));
+                                        "file, libmodel.so -> model)"), cl::cat(toolCategory));
 cl::opt<std::string> headerFile("header", cl::value_desc("file.h"),
                                 cl::desc("The C header to write (default: NAME.h beside the "
-                                         "output)"));
+                                         "output)"), cl::cat(toolCategory));
 enum class WeightsMode { Embed, File };
 cl::opt<WeightsMode> weightsMode(
     "weights", cl::desc("Where the weights go"), cl::init(WeightsMode::Embed),
     cl::values(clEnumValN(WeightsMode::Embed, "embed", "inside the library (default)"),
                clEnumValN(WeightsMode::File, "file",
-                          "into NAME.weights beside the output, mapped at create time")));
+                          "into NAME.weights beside the output, mapped at create time")), cl::cat(toolCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "kiln-aot: error: " << message << "\n";
@@ -218,6 +219,7 @@ bool writeFile(const std::string &path, llvm::StringRef bytes, std::string &erro
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "kiln-aot: compiles a Kiln model file into a shared library (.so), object (.o) or archive "

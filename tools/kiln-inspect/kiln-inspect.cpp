@@ -29,13 +29,14 @@ namespace cl = llvm::cl;
 
 namespace {
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.kiln>"), cl::Required);
+cl::OptionCategory toolCategory("kiln-inspect options");
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.kiln>"), cl::Required, cl::cat(toolCategory));
 cl::opt<std::string> stage(
     "stage", cl::value_desc("name"),
     cl::desc("Print the IR after this lowering stage instead of the summary: kiln (as stored), "
              "linalg, bufferized, loops, vectorized, parallel, llvm (LLVM dialect), asm (host "
-             "assembly)"));
-cl::opt<bool> dot("dot", cl::desc("Print @forward as a Graphviz graph instead of the summary"));
+             "assembly)"), cl::cat(toolCategory));
+cl::opt<bool> dot("dot", cl::desc("Print @forward as a Graphviz graph instead of the summary"), cl::cat(toolCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "kiln-inspect: error: " << message << "\n";
@@ -247,6 +248,7 @@ int printStage(mlir::ModuleOp module, mlir::func::FuncOp forward, llvm::StringRe
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "kiln-inspect: shows a Kiln model file (.kiln): manifest, weights, op counts, the IR at "
