@@ -276,6 +276,43 @@ Value unsignedMaxPool(OpBuilder &b, Location loc, Value input, Value window,
       .getResult(0);
 }
 
+// Max pooling of floats with PyTorch's rule, `x > max || isnan(x)`: the
+// first maximum in window order, a NaN propagates. arith.maximumf (what
+// pooling_nchw_max uses) gives the same values but also orders -0 below +0,
+// which costs LLVM's llvm.maximum expansion several instructions per element
+// on x86; two compares and a select are cheaper.
+Value floatMaxPool(OpBuilder &b, Location loc, Value input, Value window,
+                   Value init, ArrayRef<int64_t> stride,
+                   ArrayRef<int64_t> dilation) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+             oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
+             kh = getAffineDimExpr(4, ctx), kw = getAffineDimExpr(5, ctx);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0,
+                     {n, c, oh * stride[0] + kh * dilation[0],
+                      ow * stride[1] + kw * dilation[1]},
+                     ctx),
+      AffineMap::get(6, 0, {kh, kw}, ctx),
+      AffineMap::get(6, 0, {n, c, oh, ow}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.append(2, utils::IteratorType::reduction);
+  return b
+      .create<linalg::GenericOp>(
+          loc, init.getType(), ValueRange{input, window}, init, maps, iterators,
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x = args[0], max = args[2];
+            Value greater = nb.create<arith::CmpFOp>(
+                nl, arith::CmpFPredicate::OGT, x, max);
+            Value nan = nb.create<arith::CmpFOp>(
+                nl, arith::CmpFPredicate::UNO, x, x);
+            Value take = nb.create<arith::OrIOp>(nl, greater, nan);
+            nb.create<linalg::YieldOp>(
+                nl, nb.create<arith::SelectOp>(nl, take, x, max).getResult());
+          })
+      .getResult(0);
+}
+
 struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -298,6 +335,9 @@ struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
     if (isUnsigned)
       result = unsignedMaxPool(rewriter, loc, input, window, init,
                                op.getStride(), op.getDilation());
+    else if (isa<FloatType>(element))
+      result = floatMaxPool(rewriter, loc, input, window, init,
+                            op.getStride(), op.getDilation());
     else
       result = rewriter
                    .create<linalg::PoolingNchwMaxOp>(

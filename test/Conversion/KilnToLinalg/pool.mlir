@@ -1,4 +1,4 @@
-// convert-kiln-to-linalg on max_pool2d / avg_pool2d: padding, the NCHW pooling ops, PyTorch's avg divisors.
+// convert-kiln-to-linalg on max_pool2d / avg_pool2d: padding, float max pooling with PyTorch's rule (x > max or NaN), the NCHW sum pooling op, PyTorch's avg divisors.
 // RUN: kiln-opt %s -convert-kiln-to-linalg | FileCheck %s
 // RUN: kiln-opt %s -convert-kiln-to-linalg --one-shot-bufferize="bufferize-function-boundaries" | FileCheck %s --check-prefix=BUF
 
@@ -15,9 +15,14 @@
 // CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: %[[WINDOW:.*]] = tensor.empty() : tensor<2x2xf32>
 // CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NINF]] : f32)
-// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%{{.*}}, %[[WINDOW]] : tensor<1x3x8x8xf32>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<1x3x4x4xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[WIN]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}}, %[[WINDOW]] : tensor<1x3x8x8xf32>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<1x3x4x4xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: f32, %{{.*}}: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[GT:.*]] = arith.cmpf ogt, %[[X]], %[[ACC]] : f32
+// CHECK-NEXT: %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]] : f32
+// CHECK-NEXT: %[[TAKE:.*]] = arith.ori %[[GT]], %[[NAN]] : i1
+// CHECK-NEXT: arith.select %[[TAKE]], %[[X]], %[[ACC]] : f32
 // BUF-LABEL: func.func @max_pool(
-// BUF: linalg.pooling_nchw_max
+// BUF: linalg.generic
 func.func @max_pool(%x: tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32> {
   %0 = kiln.max_pool2d %x kernel [2, 2] stride [2, 2] padding [0, 0] dilation [1, 1] : tensor<1x3x8x8xf32>
   return %0 : tensor<1x3x4x4xf32>
@@ -27,7 +32,7 @@ func.func @max_pool(%x: tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32> {
 // CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK: tensor.yield %[[NINF]] : f32
-// CHECK: linalg.pooling_nchw_max {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x7x7xf32>, tensor<3x3xf32>) outs(%{{.*}} : tensor<1x1x3x3xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x7x7xf32>, tensor<3x3xf32>) outs(%{{.*}} : tensor<1x1x3x3xf32>)
 func.func @max_pool_pad_ceil(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x3x3xf32> {
   %0 = kiln.max_pool2d %x kernel [3, 3] stride [2, 2] padding [1, 1] dilation [1, 1] ceil_mode : tensor<1x1x5x5xf32>
   return %0 : tensor<1x1x3x3xf32>
