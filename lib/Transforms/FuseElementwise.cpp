@@ -68,6 +68,20 @@ bool hasTranscendental(linalg::GenericOp op) {
   });
 }
 
+// A bias (+ ReLU) epilogue of a matmul or convolution: a generic reading the
+// kernel's result whose body only adds and takes maxima.
+bool isKernelEpilogue(linalg::GenericOp op) {
+  bool readsKernel = llvm::any_of(op.getDpsInputOperands(), [](OpOperand *in) {
+    auto source = in->get().getDefiningOp<linalg::LinalgOp>();
+    return source && (linalg::isaContractionOpInterface(source) ||
+                      linalg::isaConvolutionOpInterface(source));
+  });
+  return readsKernel &&
+         llvm::all_of(op.getBody()->without_terminator(), [](Operation &inner) {
+           return isa<arith::AddFOp, arith::MaximumFOp>(inner);
+         });
+}
+
 // A producer with several users fused into one all-parallel consumer that
 // reads it in the same iteration space and order (an identity map; a
 // transposing consumer, such as a permuted copy that a kernel can read as a
@@ -106,6 +120,13 @@ struct FuseMultiUseProducer : public OpRewritePattern<linalg::GenericOp> {
               return false;
             return map.isFunctionOfDim(innermost);
           }))
+        continue;
+      // A producer that reads a matmul or convolution is its epilogue (bias,
+      // ReLU), which kiln-linalg-to-extern-kernels folds into the kernel call
+      // only in its plain form; a second result would also make it differ
+      // from the same epilogue elsewhere (the forward that backward
+      // recomputes), which CSE then could not merge.
+      if (isKernelEpilogue(producer))
         continue;
       // The fused op replaces the consumer where it is: the producer's other
       // users must come after it.

@@ -292,3 +292,37 @@ func.func @broadcast_expensive_producer(%x: tensor<8x1xf32>, %y: tensor<8x2xf32>
   } -> tensor<8x2xf32>
   return %r : tensor<8x2xf32>
 }
+
+// -----
+
+// A matmul's bias + ReLU epilogue with a second user (a ReLU mask, as backward
+// reads it) stays a plain generic: kiln-linalg-to-extern-kernels folds only
+// that form into the kernel call.
+// CHECK-LABEL: func.func @epilogue_stays_plain
+// CHECK: linalg.matmul
+// CHECK: %[[E:.*]] = linalg.generic
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK: } -> tensor<4x8xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[E]] : tensor<4x8xf32>)
+func.func @epilogue_stays_plain(%a: tensor<4x16xf32>, %w: tensor<16x8xf32>, %b: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xi1>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<4x16xf32>, tensor<16x8xf32>) outs(%f : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %b : tensor<4x8xf32>, tensor<8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %t = arith.maximumf %s, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<4x8xf32>
+  %e1 = tensor.empty() : tensor<4x8xi1>
+  %mask = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%r : tensor<4x8xf32>) outs(%e1 : tensor<4x8xi1>) {
+  ^bb0(%x: f32, %o: i1):
+    %c = arith.cmpf ogt, %x, %zero : f32
+    linalg.yield %c : i1
+  } -> tensor<4x8xi1>
+  return %r, %mask : tensor<4x8xf32>, tensor<4x8xi1>
+}
