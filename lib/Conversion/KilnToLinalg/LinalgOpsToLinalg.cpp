@@ -248,11 +248,13 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
   }
 };
 
-// Max pooling over windows of an NCHW tensor with unsigned compares, for the
-// element types (ui8, i1) that pooling_nchw_max's signed max gets wrong.
-Value unsignedMaxPool(OpBuilder &b, Location loc, Value input, Value window,
-                      Value init, ArrayRef<int64_t> stride,
-                      ArrayRef<int64_t> dilation) {
+// Max pooling over the windows of an NCHW tensor as a linalg.generic over
+// (n, c, oh, ow, kh, kw) whose body `combine(x, max)` folds each window
+// element into the running maximum.
+Value windowMaxPool(
+    OpBuilder &b, Location loc, Value input, Value window, Value init,
+    ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   MLIRContext *ctx = b.getContext();
   AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
              oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
@@ -269,48 +271,28 @@ Value unsignedMaxPool(OpBuilder &b, Location loc, Value input, Value window,
   return b
       .create<linalg::GenericOp>(
           loc, init.getType(), ValueRange{input, window}, init, maps, iterators,
-          [](OpBuilder &nb, Location nl, ValueRange args) {
-            nb.create<linalg::YieldOp>(
-                nl, nb.create<arith::MaxUIOp>(nl, args[2], args[0]).getResult());
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            nb.create<linalg::YieldOp>(nl, combine(nb, nl, args[0], args[2]));
           })
       .getResult(0);
 }
 
-// Max pooling of floats with PyTorch's rule, `x > max || isnan(x)`: the
-// first maximum in window order, a NaN propagates. arith.maximumf (what
-// pooling_nchw_max uses) gives the same values but also orders -0 below +0,
-// which costs LLVM's llvm.maximum expansion several instructions per element
-// on x86; two compares and a select are cheaper.
-Value floatMaxPool(OpBuilder &b, Location loc, Value input, Value window,
-                   Value init, ArrayRef<int64_t> stride,
-                   ArrayRef<int64_t> dilation) {
-  MLIRContext *ctx = b.getContext();
-  AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
-             oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
-             kh = getAffineDimExpr(4, ctx), kw = getAffineDimExpr(5, ctx);
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(6, 0,
-                     {n, c, oh * stride[0] + kh * dilation[0],
-                      ow * stride[1] + kw * dilation[1]},
-                     ctx),
-      AffineMap::get(6, 0, {kh, kw}, ctx),
-      AffineMap::get(6, 0, {n, c, oh, ow}, ctx)};
-  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-  iterators.append(2, utils::IteratorType::reduction);
-  return b
-      .create<linalg::GenericOp>(
-          loc, init.getType(), ValueRange{input, window}, init, maps, iterators,
-          [](OpBuilder &nb, Location nl, ValueRange args) {
-            Value x = args[0], max = args[2];
-            Value greater = nb.create<arith::CmpFOp>(
-                nl, arith::CmpFPredicate::OGT, x, max);
-            Value nan = nb.create<arith::CmpFOp>(
-                nl, arith::CmpFPredicate::UNO, x, x);
-            Value take = nb.create<arith::OrIOp>(nl, greater, nan);
-            nb.create<linalg::YieldOp>(
-                nl, nb.create<arith::SelectOp>(nl, take, x, max).getResult());
-          })
-      .getResult(0);
+// Unsigned compares, for the element types (ui8, i1) that pooling_nchw_max's
+// signed max gets wrong.
+Value unsignedMax(OpBuilder &b, Location loc, Value x, Value max) {
+  return b.create<arith::MaxUIOp>(loc, max, x);
+}
+
+// PyTorch's rule for floats, `x > max || isnan(x)`: the first maximum in
+// window order, a NaN propagates. arith.maximumf (what pooling_nchw_max uses)
+// gives the same values but also orders -0 below +0, which costs LLVM's
+// llvm.maximum expansion several instructions per element on x86; two
+// compares and a select are cheaper.
+Value floatMax(OpBuilder &b, Location loc, Value x, Value max) {
+  Value greater = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, max);
+  Value nan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+  Value take = b.create<arith::OrIOp>(loc, greater, nan);
+  return b.create<arith::SelectOp>(loc, take, x, max);
 }
 
 struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
@@ -333,11 +315,11 @@ struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
     Value init = filledTensor(rewriter, loc, resultType, lowest);
     Value result;
     if (isUnsigned)
-      result = unsignedMaxPool(rewriter, loc, input, window, init,
-                               op.getStride(), op.getDilation());
+      result = windowMaxPool(rewriter, loc, input, window, init,
+                             op.getStride(), op.getDilation(), unsignedMax);
     else if (isa<FloatType>(element))
-      result = floatMaxPool(rewriter, loc, input, window, init,
-                            op.getStride(), op.getDilation());
+      result = windowMaxPool(rewriter, loc, input, window, init,
+                             op.getStride(), op.getDilation(), floatMax);
     else
       result = rewriter
                    .create<linalg::PoolingNchwMaxOp>(
