@@ -75,7 +75,7 @@ static bool untouchedBetween(Operation *first, Operation *last, Value root,
     if (isPureOrAlloc(op))
       continue;
     auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-    if (!effects || op->getNumRegions() > 0 && !isa<linalg::LinalgOp>(op)) {
+    if (!effects || (op->getNumRegions() > 0 && !isa<linalg::LinalgOp>(op))) {
       // Unknown effects (calls of the kernels): any memref operand may be
       // written.
       for (Value operand : op->getOperands())
