@@ -133,29 +133,70 @@ std::string emit(const GradGraph &graph, const NodePtr &root) {
   return out + "\n}\n";
 }
 
-// The text of `source` differentiated with respect to the arguments at
-// `positions`. A training loop differentiates the same structure every
-// step: the pass's output is kept per (function, options), so later steps
-// skip MLIR.
-const ParsedFunction &derive(const char *op, const std::string &source,
-                             const std::vector<int> &positions) {
-  std::string wrtList;
+// The structure emit() prints, as bytes (interned op names stand for
+// themselves), with the differentiated positions: the derivative cache's
+// key, so that a step differentiated before builds no text.
+void structureKey(std::string &key, const GradGraph &graph, const NodePtr &root,
+                  const std::vector<int> &positions) {
+  key.clear();
+  auto raw = [&key](const auto &value) {
+    key.append(reinterpret_cast<const char *>(&value), sizeof value);
+  };
+  auto type = [&](const Node &node) {
+    raw(static_cast<uint8_t>(node.dtype));
+    raw(static_cast<uint8_t>(node.sizes.size()));
+    key.append(reinterpret_cast<const char *>(node.sizes.data()),
+               node.sizes.size() * sizeof(int64_t));
+  };
+  auto ref = [&](const NodePtr &value) {
+    Node *node = gradTarget(value).get();
+    int32_t id = graph.ids.at(node);
+    raw(graph.isArgument.count(node) ? -1 - id : id);
+  };
+  raw(static_cast<uint32_t>(positions.size()));
   for (int position : positions)
-    wrtList += (wrtList.empty() ? "" : ",") + std::to_string(position);
-  std::string pipeline = "kiln-autodiff{wrt=" + wrtList + "}";
+    raw(static_cast<int32_t>(position));
+  raw(static_cast<uint32_t>(graph.arguments.size()));
+  for (const NodePtr &argument : graph.arguments)
+    type(*argument);
+  for (Node *node : graph.order) {
+    raw(node->op);
+    raw(static_cast<uint32_t>(node->inputs.size()));
+    for (const NodePtr &input : node->inputs) {
+      ref(input);
+      type(*input);
+    }
+    raw(static_cast<uint32_t>(node->attrs.size()));
+    key += node->attrs;
+    type(*node);
+  }
+  ref(root);
+  type(*root);
+}
+
+// The graph under `root` differentiated with respect to the arguments at
+// `positions`. A training loop differentiates the same structure every
+// step: the pass's output is kept per structure (structureKey), so later
+// steps skip the text and MLIR.
+const ParsedFunction &derive(const char *op, const GradGraph &graph, const NodePtr &root,
+                             const std::vector<int> &positions) {
   static std::unordered_map<std::string, ParsedFunction> derivedCache;
-  std::string cacheKey = pipeline + "\n" + source;
-  auto cached = derivedCache.find(cacheKey);
+  static std::string key; // reused: its capacity outlives the step
+  structureKey(key, graph, root, positions);
+  auto cached = derivedCache.find(key);
   if (cached == derivedCache.end()) {
-    compiler::PipelineResult derived =
-        compiler::runPipeline(source, pipeline, /*generic=*/true);
+    std::string wrtList;
+    for (int position : positions)
+      wrtList += (wrtList.empty() ? "" : ",") + std::to_string(position);
+    compiler::PipelineResult derived = compiler::runPipeline(
+        emit(graph, root), "kiln-autodiff{wrt=" + wrtList + "}", /*generic=*/true);
     if (!derived.ok)
       fail(ErrorKind::Runtime, op, "(): the derivative could not be built:\n",
            derived.diagnostics);
     ParsedFunction parsed = parseFunction(derived.output);
     if (derivedCache.size() >= 256)
       derivedCache.clear();
-    cached = derivedCache.emplace(std::move(cacheKey), std::move(parsed)).first;
+    cached = derivedCache.emplace(key, std::move(parsed)).first;
   }
   return cached->second;
 }
@@ -368,7 +409,7 @@ private:
     }
     if (positions.empty())
       return;
-    const ParsedFunction &derived = derive(op_, emit(graph, root), positions);
+    const ParsedFunction &derived = derive(op_, graph, root, positions);
     std::vector<NodePtr> values;
     {
       GradModeScope scope(createGraph_ && mode_);

@@ -51,7 +51,15 @@ void appendType(std::string &out, const Node &node) {
 namespace {
 
 // The leaves' identity: the same memory viewed the same way is one input.
-using LeafKey = std::tuple<const void *, int64_t, IntList, IntList, DType>;
+struct SameView {
+  bool operator()(const Tensor *a, const Tensor *b) const {
+    return std::make_tuple(a->storage().id(), a->storageOffset(), a->dtype(),
+                           std::cref(a->sizes()), std::cref(a->strides())) <
+           std::make_tuple(b->storage().id(), b->storageOffset(), b->dtype(),
+                           std::cref(b->sizes()), std::cref(b->strides()));
+  }
+};
+using LeafIds = std::map<const Tensor *, int, SameView>;
 
 struct Output {
   Node *node;
@@ -76,10 +84,11 @@ void number(Cut &cut, Node *node, int value) {
   node->cutId = value;
 }
 
-void visit(Cut &cut, std::map<LeafKey, int> &leafIds, Node *root) {
+void visit(Cut &cut, LeafIds &leafIds, Node *root) {
   if (seen(cut, root))
     return;
-  std::vector<std::pair<Node *, size_t>> stack{{root, 0}};
+  static std::vector<std::pair<Node *, size_t>> stack; // reused: no allocation per cut
+  stack.assign(1, {root, 0});
   while (!stack.empty()) {
     auto &[node, next] = stack.back();
     if (next < node->inputs.size()) {
@@ -93,10 +102,7 @@ void visit(Cut &cut, std::map<LeafKey, int> &leafIds, Node *root) {
     if (seen(cut, done))
       continue;
     if (!done->op) {
-      const Tensor &t = done->leaf;
-      LeafKey key{t.storage().id(), t.storageOffset(), t.sizes(), t.strides(),
-                  t.dtype()};
-      auto [it, inserted] = leafIds.emplace(key, -1);
+      auto [it, inserted] = leafIds.emplace(&done->leaf, -1);
       if (!inserted) {
         number(cut, done, it->second);
         continue;
@@ -122,7 +128,7 @@ Cut makeCut(std::vector<Output> outputs) {
   static uint64_t epochs = 0;
   Cut cut;
   cut.epoch = ++epochs;
-  std::map<LeafKey, int> leafIds;
+  LeafIds leafIds;
   for (const Output &o : outputs)
     visit(cut, leafIds, o.node);
   // Pending bases computed anyway become outputs too, so a later step does
@@ -178,9 +184,8 @@ template <typename T> void appendRaw(std::string &out, const T &value) {
 
 // The exact structure of the cut as bytes (op names are interned, so their
 // addresses stand for them within the process): the program cache's key.
-std::string keyOf(const Cut &cut) {
-  std::string key;
-  key.reserve(cut.order.size() * 40);
+void keyOf(const Cut &cut, std::string &key) {
+  key.clear();
   for (Node *node : cut.order) {
     for (const NodePtr &input : node->inputs)
       appendRaw(key, static_cast<int32_t>(id(cut, input.get())));
@@ -194,7 +199,6 @@ std::string keyOf(const Cut &cut) {
   }
   for (const Output &o : cut.outputs)
     appendRaw(key, static_cast<int32_t>(id(cut, o.node)));
-  return key;
 }
 
 // Hashes that tell, on a compile, a new op sequence (ops, wiring and short
@@ -276,7 +280,8 @@ std::string describe(const std::vector<Node *> &nodes) {
 
 std::shared_ptr<Executable> programFor(const Cut &cut) {
   State &s = state();
-  std::string key = keyOf(cut);
+  static std::string key; // reused: a step's key is kilobytes
+  keyOf(cut, key);
   auto found = s.programs.find(key);
   if (found != s.programs.end()) {
     s.stats.programHits++;
@@ -317,7 +322,7 @@ std::shared_ptr<Executable> programFor(const Cut &cut) {
   s.stats.events.push_back(std::move(event));
   if (s.stats.events.size() > 64)
     s.stats.events.erase(s.stats.events.begin());
-  s.programs.emplace(std::move(key), result.executable);
+  s.programs.emplace(key, result.executable);
   return result.executable;
 }
 

@@ -81,6 +81,8 @@ def _convert(self, dtype, copy=False):
 @_export("to", function=False)
 def to(self, *args, **kwargs):
     """This tensor in another dtype (self when nothing changes, unless copy=True); only the cpu device exists."""
+    if not kwargs and len(args) == 1 and isinstance(args[0], _C.dtype):  # to(dtype): the common form, made cheap
+        return self if args[0] is self.dtype else _C._cast(self, args[0])
     dtype, device, copy = _parse_to(args, kwargs)
     _check_device("to", device)
     return _convert(self, dtype, copy)

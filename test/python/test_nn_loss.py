@@ -37,6 +37,25 @@ def test_cross_entropy_class_indices(weighted, smoothing, reduction, dtype):
           dtype, scale=5)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("ignore_index", [-100, 3, 4], ids=lambda i: f"ignore{i}")
+def test_cross_entropy_targets_none_ignored(ignore_index, reduction, dtype):
+    # No target equals ignore_index: the losses skip the weights (a mean divides by the count); ignore_index 3 lies
+    # inside the targets' range without occurring (the general path); 4 occurs in the uint8 target only.
+    x = rng.standard_normal((7, 5)) * 2
+    target = np.array([1, 0, 4, 2, 2, 0, 1])
+    for t in (target, target.astype(np.uint8)):
+        got = F.cross_entropy(to_kiln(x, dtype), to_kiln(t), ignore_index=ignore_index, reduction=reduction)
+        assert got.dtype is dtype
+        close(got, ref.cross_entropy(x, t, None, ignore_index, reduction), dtype, scale=5)
+        close(F.nll_loss(to_kiln(ref.log_softmax(x, 1), dtype), to_kiln(t), ignore_index=ignore_index,
+                         reduction=reduction),
+              ref.nll(ref.log_softmax(x, 1), t, None, ignore_index, reduction), dtype, scale=5)
+    if dtype is kiln.float64:
+        gradcheck(lambda a: F.cross_entropy(a, to_kiln(target), ignore_index=ignore_index, reduction=reduction), x)
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_cross_entropy_k_dimensional_and_ignore_index(reduction):
     x = rng.standard_normal((2, 4, 3, 5))

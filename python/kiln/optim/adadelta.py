@@ -30,9 +30,10 @@ class Adadelta(Optimizer):
         with kiln.no_grad():
             for group in self.param_groups:
                 scalars = _Scalars(group)
-                rho, eps, weight_decay = group["rho"], group["eps"], group["weight_decay"]
+                rho, eps, weight_decay, maximize = group["rho"], group["eps"], group["weight_decay"], group["maximize"]
                 for p in group["params"]:
-                    if p.grad is None:
+                    grad = p.grad
+                    if grad is None:
                         continue
                     state = self.state[p]
                     if len(state) == 0:
@@ -40,7 +41,8 @@ class Adadelta(Optimizer):
                         state["square_avg"] = kiln.zeros_like(p)
                         state["acc_delta"] = kiln.zeros_like(p)
                     state["step"].add_(1)
-                    grad = -p.grad if group["maximize"] else p.grad
+                    if maximize:
+                        grad = -grad
                     if weight_decay != 0:
                         grad = grad.add(p, alpha=weight_decay)
                     square_avg, acc_delta = state["square_avg"], state["acc_delta"]

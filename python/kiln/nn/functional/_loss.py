@@ -53,7 +53,7 @@ def _check_weight(op, weight, classes):
 
 def _index_target(op, input, target, ignore_index):
     """Checks an index target against input [N, C, d...] (shapes, dtype, class range; the range check reads the
-    target, as PyTorch's kernels do) and returns it as int64."""
+    target, as PyTorch's kernels do) and returns it as int64, and False when no target equals ignore_index (True when some may)."""
     if target.dtype not in (_C.int64, _C.int32, _C.uint8):
         raise RuntimeError(f"{op}(): expected target dtype to be Long or Byte (class indices), but got {target.dtype}")
     if target.dim() == 0 or target.size(0) != input.size(0):
@@ -66,17 +66,31 @@ def _index_target(op, input, target, ignore_index):
     if list(target.shape) != expected:
         raise RuntimeError(f"{op}(): Expected target size {expected}, got {list(target.shape)}")
     classes = input.size(1)
+    ignored = True  # "maybe": an empty target takes the general path too (its mean is 0 / 0)
     if target.numel():
         values = target.numpy()
-        bad = (values != ignore_index) & ((values < 0) | (values >= classes))
-        if bad.any():
-            raise IndexError(f"{op}(): Target {values[bad].flat[0]} is out of bounds (class indices must be in "
-                             f"[0, {classes}) or equal ignore_index={ignore_index})")
-    return _C._cast(target, _C.int64)
+        low, high = values.min(), values.max()
+        if low < 0 or high >= classes:  # out of range, or ignore_index among the targets
+            is_ignored = values == ignore_index
+            bad = ~is_ignored & ((values < 0) | (values >= classes))
+            if bad.any():
+                raise IndexError(f"{op}(): Target {values[bad].flat[0]} is out of bounds (class indices must be in "
+                                 f"[0, {classes}) or equal ignore_index={ignore_index})")
+            ignored = bool(is_ignored.any())
+        else:
+            ignored = low <= ignore_index <= high
+    return _C._cast(target, _C.int64), ignored
 
 
-def _nll_terms(log_probs, target, weight, ignore_index):
-    """The per-element losses -w[t] * log_probs[t] and the weights w[t] (0 where target == ignore_index)."""
+def _nll_terms(log_probs, target, weight, ignore_index, any_ignored=True):
+    """The per-element losses -w[t] * log_probs[t] and the weights w[t] (0 where target == ignore_index).
+
+    Without weights and with no target ignored (what _index_target read), every w[t] is 1: the losses are the picked
+    log-probabilities and w is None (a mean divides by the number of targets), six recorded ops fewer per step."""
+    if weight is None and not any_ignored:
+        picked = _C._record("kiln.gather", [log_probs, target.unsqueeze(1)], log_probs.dtype,
+                            [target.size(0), 1] + list(target.shape[1:]), "dim = 1 : i64").squeeze(1)
+        return -picked, None
     ignored = target == ignore_index
     safe = kiln.where(ignored, 0, target)
     picked = _C._record("kiln.gather", [log_probs, safe.unsqueeze(1)], log_probs.dtype,
@@ -107,10 +121,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise ValueError(f"nll_loss(): Expected 1 or more dimensions (got {input.dim()})")
     input, target, single = _as_batch(input, target)
     _check_weight("nll_loss", weight, input.size(1))
-    target = _index_target("nll_loss", input, target, ignore_index)
-    losses, w = _nll_terms(input, target, weight, ignore_index)
+    target, any_ignored = _index_target("nll_loss", input, target, ignore_index)
+    losses, w = _nll_terms(input, target, weight, ignore_index, any_ignored)
     if reduction == "mean":
-        return losses.sum() / w.sum()
+        return losses.sum() / (target.numel() if w is None else w.sum())
     if reduction == "sum":
         return losses.sum()
     return losses.squeeze(0) if single else losses
@@ -145,8 +159,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             return losses.sum() / (input.numel() // classes if classes else 0)
         return _reduce(losses, reduction)
     log_probs, target, single = _as_batch(log_probs, target)
-    target = _index_target("cross_entropy", log_probs, target, ignore_index)
-    losses, w = _nll_terms(log_probs, target, weight, ignore_index)
+    target, any_ignored = _index_target("cross_entropy", log_probs, target, ignore_index)
+    losses, w = _nll_terms(log_probs, target, weight, ignore_index, any_ignored or label_smoothing > 0)
     if label_smoothing > 0:
         w_shape = [classes] + [1] * (log_probs.dim() - 2)
         terms = log_probs if weight is None else log_probs * weight.reshape(w_shape)
@@ -157,7 +171,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         losses = (1 - label_smoothing) * losses + smooth * (label_smoothing / classes)
         return losses.sum() if reduction == "sum" else (losses.squeeze(0) if single else losses)
     if reduction == "mean":
-        return losses.sum() / w.sum()
+        return losses.sum() / (target.numel() if w is None else w.sum())
     if reduction == "sum":
         return losses.sum()
     return losses.squeeze(0) if single else losses
