@@ -51,11 +51,24 @@ const NodePtr &gradTarget(const NodePtr &node) {
 
 // The nodes gradients flow through, from a root down to the arguments:
 // leaves, values without history, boundaries and the requested inputs.
+// Its nodes carry their number (Node::gradEpoch/gradId/gradArgument), as a
+// cut's do: no hash maps per step.
 struct GradGraph {
   std::vector<Node *> order; // ops, inputs first
   std::vector<NodePtr> arguments;
-  std::unordered_map<Node *, int> ids;
-  std::unordered_set<Node *> isArgument;
+  uint64_t epoch;
+
+  GradGraph() {
+    static uint64_t epochs = 0;
+    epoch = ++epochs;
+  }
+  bool contains(const Node *node) const { return node->gradEpoch == epoch; }
+  bool isArgument(const Node *node) const { return contains(node) && node->gradArgument; }
+  void add(Node *node, bool argument, int id) const {
+    node->gradEpoch = epoch;
+    node->gradArgument = argument;
+    node->gradId = id;
+  }
 };
 
 const char *const kFreedMessage =
@@ -76,22 +89,21 @@ void collect(GradGraph &graph, const NodePtr &root, const char *op, Stop stop) {
                     !node->gradLeafOf.expired() || stop(node.get());
     if (!argument && next < node->inputs.size()) {
       const NodePtr &input = gradTarget(node->inputs[next++]);
-      if (!graph.ids.count(input.get()))
+      if (!graph.contains(input.get()))
         stack.push_back({input, 0});
       continue;
     }
     NodePtr done = node;
     stack.pop_back();
-    if (graph.ids.count(done.get()))
+    if (graph.contains(done.get()))
       continue;
     if (done->gradFreed)
       fail(ErrorKind::Runtime, op, kFreedMessage);
     if (argument) {
-      graph.ids[done.get()] = static_cast<int>(graph.arguments.size());
-      graph.isArgument.insert(done.get());
+      graph.add(done.get(), true, static_cast<int>(graph.arguments.size()));
       graph.arguments.push_back(done);
     } else {
-      graph.ids[done.get()] = static_cast<int>(graph.order.size());
+      graph.add(done.get(), false, static_cast<int>(graph.order.size()));
       graph.order.push_back(done.get());
     }
   }
@@ -99,8 +111,9 @@ void collect(GradGraph &graph, const NodePtr &root, const char *op, Stop stop) {
 
 std::string name(const GradGraph &graph, const NodePtr &value) {
   Node *node = gradTarget(value).get();
-  return (graph.isArgument.count(node) ? "%a" : "%v") +
-         std::to_string(graph.ids.at(node));
+  if (!graph.contains(node))
+    fail(ErrorKind::Runtime, "backward(): internal error: a value outside the differentiated graph");
+  return (graph.isArgument(node) ? "%a" : "%v") + std::to_string(node->gradId);
 }
 
 std::string emit(const GradGraph &graph, const NodePtr &root) {
@@ -113,7 +126,7 @@ std::string emit(const GradGraph &graph, const NodePtr &root) {
   appendType(out, *root);
   out += " {\n";
   for (Node *node : graph.order) {
-    out += "  %v" + std::to_string(graph.ids.at(node)) + " = \"" + node->op + "\"(";
+    out += "  %v" + std::to_string(node->gradId) + " = \"" + node->op + "\"(";
     std::string types;
     for (size_t i = 0; i < node->inputs.size(); ++i) {
       out += (i ? ", " : "") + name(graph, node->inputs[i]);
@@ -150,8 +163,10 @@ void structureKey(std::string &key, const GradGraph &graph, const NodePtr &root,
   };
   auto ref = [&](const NodePtr &value) {
     Node *node = gradTarget(value).get();
-    int32_t id = graph.ids.at(node);
-    raw(graph.isArgument.count(node) ? -1 - id : id);
+    if (!graph.contains(node))
+      fail(ErrorKind::Runtime, "backward(): internal error: a value outside the differentiated graph");
+    int32_t id = node->gradId;
+    raw(graph.isArgument(node) ? -1 - id : id);
   };
   raw(static_cast<uint32_t>(positions.size()));
   for (int position : positions)
@@ -214,7 +229,7 @@ void checkVersions(const char *op, const std::vector<NodePtr> &grads,
     stack.pop_back();
     if (!seen.insert(node).second)
       continue;
-    if (graph.isArgument.count(node)) {
+    if (graph.isArgument(node)) {
       std::shared_ptr<Base> base = node->leafBase.lock();
       if (base && base->dataVersion != node->leafVersion)
         fail(ErrorKind::Runtime, op,

@@ -406,9 +406,13 @@ bool stateIsPending() {
 }
 
 Cut cutFor(std::vector<Output> requested) {
-  Cut cut = makeCut(requested);
-  if (capturing() || (!writesBack(cut) && !stateIsPending()))
-    return cut;
+  // With state pending (a training step) the cut is every pending base: no
+  // need to cut the requested values alone first.
+  if (capturing() || !stateIsPending()) {
+    Cut cut = makeCut(requested);
+    if (capturing() || !writesBack(cut))
+      return cut;
+  }
   std::vector<Output> all;
   for (const Output &o : requested)
     if (!o.base)

@@ -69,6 +69,11 @@ struct Node {
   // This node's position in the cut numbered `cutEpoch` (Program.cpp).
   uint64_t cutEpoch = 0;
   int cutId = -1;
+  // Its position in the autograd pass numbered `gradEpoch` (Autograd.cpp):
+  // the index among that pass's arguments or among its ops.
+  uint64_t gradEpoch = 0;
+  int gradId = -1;
+  bool gradArgument = false;
 
   // Autograd (Autograd.cpp). Set when grad mode is on and an input requires
   // grad, or for the nodes standing for tensors that require grad.

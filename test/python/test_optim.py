@@ -448,3 +448,20 @@ def test_scheduled_adam_compiles_no_program_after_its_second_step():
     assert len(set(lrs)) == 10
     assert all(runs == 1 for runs, _ in per_step), per_step
     assert all(compiles == 0 for _, compiles in per_step[2:]), per_step
+
+
+def test_a_changed_learning_rate_is_used_at_once():
+    # Steps reuse the 0-d tensor of an unchanged hyper-parameter; a changed one (back to an earlier value too, and
+    # the same value in another group) must reach the update.
+    p = kiln.tensor([1.0, 2.0], requires_grad=True)
+    q = kiln.tensor([3.0], requires_grad=True)
+    opt = optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.25}], lr=0.5)
+    expected_p, expected_q = np.array([1.0, 2.0]), np.array([3.0])
+    for lr_p, lr_q in [(0.5, 0.25), (0.5, 0.25), (0.125, 0.5), (0.5, 0.5), (0.5, 0.25)]:
+        opt.param_groups[0]["lr"], opt.param_groups[1]["lr"] = lr_p, lr_q
+        opt.zero_grad()
+        ((p * p).sum() + (q * 3).sum()).backward()
+        expected_p, expected_q = expected_p - lr_p * 2 * expected_p, expected_q - lr_q * 3
+        opt.step()
+        np.testing.assert_allclose(p.detach().numpy(), expected_p, rtol=1e-6)
+        np.testing.assert_allclose(q.detach().numpy(), expected_q, rtol=1e-6)

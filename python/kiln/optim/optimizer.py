@@ -45,6 +45,12 @@ def _math_dtype(dtype):
     return _C.float64 if dtype is _C.float64 else _C.float32
 
 
+# The last 0-d tensor made for each (group, name, dtype) from a Python number, with that number: a step whose
+# hyper-parameter did not change reuses it instead of making a tensor (about 10 us each). Correct whatever group a
+# recycled id() belongs to, since the value is compared; these tensors never leave the optimizers' update ops.
+_LAST_SCALARS = {}
+
+
 class _Scalars:
     """One step's hyper-parameters as 0-d tensors, made once per (name, dtype) and shared by a group's parameters.
 
@@ -63,7 +69,13 @@ class _Scalars:
             if isinstance(value, _C.Tensor):
                 made = value.detach().reshape(()).to(dtype)
             else:
-                made = kiln.tensor(value, dtype=dtype)
+                last_key = (id(self._group), name, dtype)
+                last = _LAST_SCALARS.get(last_key)
+                if last is not None and type(last[0]) is type(value) and last[0] == value:
+                    made = last[1]
+                else:
+                    made = kiln.tensor(value, dtype=dtype)
+                    _LAST_SCALARS[last_key] = (value, made)
             self._made[key] = made
         return self._made[key]
 
