@@ -2,6 +2,7 @@
 #include "lib/Trace/Autograd.h"
 
 #include "lib/Compiler/Pipeline.h"
+#include "lib/Trace/GradGraph.h"
 #include "lib/Trace/Import.h"
 #include "lib/Trace/Ops.h"
 #include "lib/Trace/Program.h"
@@ -40,37 +41,6 @@ private:
   bool previous_;
 };
 
-// Where gradients continue from `node`: a memory leaf with history stands for
-// that history.
-const NodePtr &gradTarget(const NodePtr &node) {
-  const NodePtr *current = &node;
-  while (!(*current)->op && (*current)->gradSource)
-    current = &(*current)->gradSource;
-  return *current;
-}
-
-// The nodes gradients flow through, from a root down to the arguments:
-// leaves, values without history, boundaries and the requested inputs.
-// Its nodes carry their number (Node::gradEpoch/gradId/gradArgument), as a
-// cut's do: no hash maps per step.
-struct GradGraph {
-  std::vector<Node *> order; // ops, inputs first
-  std::vector<NodePtr> arguments;
-  uint64_t epoch;
-
-  GradGraph() {
-    static uint64_t epochs = 0;
-    epoch = ++epochs;
-  }
-  bool contains(const Node *node) const { return node->gradEpoch == epoch; }
-  bool isArgument(const Node *node) const { return contains(node) && node->gradArgument; }
-  void add(Node *node, bool argument, int id) const {
-    node->gradEpoch = epoch;
-    node->gradArgument = argument;
-    node->gradId = id;
-  }
-};
-
 const char *const kFreedMessage =
     "(): Trying to backward through the graph a second time (or directly "
     "access saved tensors after they have already been freed). Saved "
@@ -107,86 +77,6 @@ void collect(GradGraph &graph, const NodePtr &root, const char *op, Stop stop) {
       graph.order.push_back(done.get());
     }
   }
-}
-
-std::string name(const GradGraph &graph, const NodePtr &value) {
-  Node *node = gradTarget(value).get();
-  if (!graph.contains(node))
-    fail(ErrorKind::Runtime, "backward(): internal error: a value outside the differentiated graph");
-  return (graph.isArgument(node) ? "%a" : "%v") + std::to_string(node->gradId);
-}
-
-std::string emit(const GradGraph &graph, const NodePtr &root) {
-  std::string out = "func.func @grad(";
-  for (size_t i = 0; i < graph.arguments.size(); ++i) {
-    out += (i ? ", %a" : "%a") + std::to_string(i) + ": ";
-    appendType(out, *graph.arguments[i]);
-  }
-  out += ") -> ";
-  appendType(out, *root);
-  out += " {\n";
-  for (Node *node : graph.order) {
-    out += "  %v" + std::to_string(node->gradId) + " = \"" + node->op + "\"(";
-    std::string types;
-    for (size_t i = 0; i < node->inputs.size(); ++i) {
-      out += (i ? ", " : "") + name(graph, node->inputs[i]);
-      if (i)
-        types += ", ";
-      appendType(types, *node->inputs[i]);
-    }
-    out += ")";
-    if (!node->attrs.empty())
-      out += " <{" + node->attrs + "}>";
-    out += " : (" + types + ") -> ";
-    appendType(out, *node);
-    out += "\n";
-  }
-  out += "  return " + name(graph, root) + " : ";
-  appendType(out, *root);
-  return out + "\n}\n";
-}
-
-// The structure emit() prints, as bytes (interned op names stand for
-// themselves), with the differentiated positions: the derivative cache's
-// key, so that a step differentiated before builds no text.
-void structureKey(std::string &key, const GradGraph &graph, const NodePtr &root,
-                  const std::vector<int> &positions) {
-  key.clear();
-  auto raw = [&key](const auto &value) {
-    key.append(reinterpret_cast<const char *>(&value), sizeof value);
-  };
-  auto type = [&](const Node &node) {
-    raw(static_cast<uint8_t>(node.dtype));
-    raw(static_cast<uint8_t>(node.sizes.size()));
-    key.append(reinterpret_cast<const char *>(node.sizes.data()),
-               node.sizes.size() * sizeof(int64_t));
-  };
-  auto ref = [&](const NodePtr &value) {
-    Node *node = gradTarget(value).get();
-    if (!graph.contains(node))
-      fail(ErrorKind::Runtime, "backward(): internal error: a value outside the differentiated graph");
-    int32_t id = node->gradId;
-    raw(graph.isArgument(node) ? -1 - id : id);
-  };
-  raw(static_cast<uint32_t>(positions.size()));
-  for (int position : positions)
-    raw(static_cast<int32_t>(position));
-  raw(static_cast<uint32_t>(graph.arguments.size()));
-  for (const NodePtr &argument : graph.arguments)
-    type(*argument);
-  for (Node *node : graph.order) {
-    raw(node->op);
-    raw(static_cast<uint32_t>(node->inputs.size()));
-    for (const NodePtr &input : node->inputs) {
-      ref(input);
-      type(*input);
-    }
-    raw(static_cast<uint32_t>(node->attrs.size()));
-    key += node->attrs;
-    type(*node);
-  }
-  ref(root);
-  type(*root);
 }
 
 // The graph under `root` differentiated with respect to the arguments at
