@@ -94,9 +94,14 @@ std::vector<PipelineStage> getLoweringStages(const LoweringOptions &options) {
 
   // Kiln ops to linalg on tensors, elementwise chains fused into one
   // generic; reductions and the generics around them that share the row
-  // dimension are fused into one scf.forall over row blocks.
+  // dimension are fused into one scf.forall over row blocks. CSE on the Kiln
+  // ops first: a traced step holds the forward twice (autodiff recomputes
+  // the values its gradients need), and once fusion has folded the two
+  // copies into different consumers they no longer merge (the CNN's fc1
+  // and fc2 forward matmuls ran twice).
   stages.push_back({"linalg", [](OpPassManager &pm) {
                       registerPipelinePasses();
+                      addPasses(pm, "cse");
                       if (PassInfo::lookup(kKilnToLinalgPass))
                         addPasses(pm, kKilnToLinalgPass);
                       addPasses(pm, "convert-elementwise-to-linalg,"
