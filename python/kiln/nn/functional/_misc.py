@@ -17,6 +17,15 @@ def _check_tensor(op, name, t):
 
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, over any leading dimensions of input."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor)):
+        # The common case, checked cheaply (a layer's forward runs every step); anything else, errors included,
+        # goes through the checks below.
+        features = input.size(-1) if input.dim() else -1
+        if (weight.dim() == 2 and features == weight.size(1) and features > 0 and input.dtype is weight.dtype
+                and (bias is None or (bias.dim() == 1 and bias.dtype is input.dtype
+                                      and bias.size(0) == weight.size(0)))):
+            out = _C._matmul(input, weight.t())
+            return out if bias is None else out + bias
     _check_tensor("linear", "input", input)
     _check_tensor("linear", "weight", weight)
     if weight.dim() not in (1, 2):
