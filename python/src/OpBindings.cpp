@@ -2,6 +2,7 @@
 #include "python/src/Bindings.h"
 
 #include "lib/Trace/Ops.h"
+#include "lib/Trace/Optim.h"
 #include "lib/Trace/Trace.h"
 #include "runtime/core/Error.h"
 
@@ -256,6 +257,15 @@ void bindOps(py::module_ &m) {
   });
   m.def("_binary_", [](int op, py::object self, py::handle other) {
     return applyInPlace(static_cast<BinaryOp>(op), std::move(self), other);
+  });
+  // One parameter's Adadelta update (kiln/optim/adadelta.py): the ops of the
+  // Python loop, recorded by one call.
+  m.def("_adadelta_update", [](py::object param, const LazyTensor &grad, py::object squareAvg,
+                               py::object accDelta, py::object step, const LazyTensor &lr, double rho,
+                               double eps, double weightDecay, bool maximize) {
+    kiln::trace::adadeltaUpdate(param.cast<LazyTensor &>(), grad, squareAvg.cast<LazyTensor &>(),
+                                accDelta.cast<LazyTensor &>(), step.cast<LazyTensor &>(), lr,
+                                {rho, eps, weightDecay, maximize});
   });
   m.def("_unary", [](int op, const LazyTensor &x) { return kiln::trace::unary(static_cast<UnaryOp>(op), x); });
   m.def("_cast", &kiln::trace::cast);
