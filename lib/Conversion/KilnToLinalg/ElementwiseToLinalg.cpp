@@ -363,9 +363,20 @@ Value lowerScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args,
   if (args.size() == 1)
     return isFloat ? lowerFloatUnary(op, b, loc, args[0])
                    : lowerIntUnary(op, b, loc, args[0], isUnsignedLike(et));
-  return isFloat ? lowerFloatBinary(op, b, loc, args[0], args[1])
-                 : lowerIntBinary(op, b, loc, args[0], args[1],
-                                  isUnsignedLike(et));
+  if (!isFloat)
+    return lowerIntBinary(op, b, loc, args[0], args[1], isUnsignedLike(et));
+  Value value = lowerFloatBinary(op, b, loc, args[0], args[1]);
+  // bf16 maximum/minimum: LLVM narrows the f32 maximumf between extf and
+  // truncf to a bf16 maximum, whose x86 vector lowering drops a NaN against
+  // +-0 (LLVM 19). The NaN is selected explicitly (a + b is NaN when either
+  // is), so no narrowing or lowering can lose it.
+  if (value && et.isBF16() && isa<MaximumOp, MinimumOp>(op)) {
+    Value unordered =
+        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, args[0], args[1]);
+    Value nan = b.create<arith::AddFOp>(loc, args[0], args[1]);
+    value = b.create<arith::SelectOp>(loc, unordered, nan, value);
+  }
+  return value;
 }
 
 template <typename OpTy>

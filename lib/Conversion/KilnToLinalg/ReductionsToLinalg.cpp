@@ -8,6 +8,19 @@ namespace kiln {
 namespace {
 
 // The combiner of a value reduction on signless scalars of Kiln type `et`.
+// bf16 maximum/minimum: LLVM's x86 vector lowering of a bf16 maximum drops
+// a NaN against +-0 (LLVM 19), so for bf16 the NaN is selected explicitly
+// (a + b is NaN when either is); other types keep the plain op.
+Value keepNaN(OpBuilder &b, Location loc, Type et, Value lhs, Value rhs,
+              Value value) {
+  if (!et.isBF16())
+    return value;
+  Value unordered =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, lhs, rhs);
+  Value nan = b.create<arith::AddFOp>(loc, lhs, rhs);
+  return b.create<arith::SelectOp>(loc, unordered, nan, value);
+}
+
 Value combine(OpBuilder &b, Location loc, ReduceKind kind, Value acc, Value x,
               Type et) {
   bool isFloat = isa<FloatType>(x.getType());
@@ -28,13 +41,15 @@ Value combine(OpBuilder &b, Location loc, ReduceKind kind, Value acc, Value x,
   case ReduceKind::max:
     // maximumf propagates NaN, as torch.max/amax do.
     if (isFloat)
-      return b.create<arith::MaximumFOp>(loc, acc, x);
+      return keepNaN(b, loc, et, acc, x,
+                     b.create<arith::MaximumFOp>(loc, acc, x));
     if (isUnsigned)
       return b.create<arith::MaxUIOp>(loc, acc, x);
     return b.create<arith::MaxSIOp>(loc, acc, x);
   default:
     if (isFloat)
-      return b.create<arith::MinimumFOp>(loc, acc, x);
+      return keepNaN(b, loc, et, acc, x,
+                     b.create<arith::MinimumFOp>(loc, acc, x));
     if (isUnsigned)
       return b.create<arith::MinUIOp>(loc, acc, x);
     return b.create<arith::MinSIOp>(loc, acc, x);
