@@ -483,6 +483,12 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
   if (!exe)
     return result;
   std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.byText.size() >= maxCachedPrograms() ||
+      s.byKey.size() >= maxCachedPrograms()) {
+    s.byText.clear();
+    s.byKey.clear();
+    s.keys.clear();
+  }
   // Another thread may have compiled the same key meanwhile: keep the first.
   auto inserted = s.byKey.emplace(result.key, exe);
   result.executable = inserted.first->second;
@@ -499,6 +505,15 @@ CompileStats stats() {
 void resetStats() {
   std::lock_guard<std::mutex> lock(state().mutex);
   state().stats = CompileStats();
+}
+
+size_t maxCachedPrograms() {
+  static const size_t limit = [] {
+    const char *text = std::getenv("KILN_MAX_PROGRAMS");
+    long long value = text ? std::atoll(text) : 0;
+    return value > 0 ? static_cast<size_t>(value) : size_t{512};
+  }();
+  return limit;
 }
 
 void clearMemoryCache() {

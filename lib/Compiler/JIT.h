@@ -62,5 +62,10 @@ CompileStats stats();
 void resetStats();
 // Forgets every in-memory entry (Executables stay alive while referenced).
 void clearMemoryCache();
+// How many programs an in-memory cache keeps (this one and the trace's):
+// KILN_MAX_PROGRAMS, 512 by default. A cache that would grow past it is
+// emptied first, so a workload of ever new shapes holds bounded memory; the
+// disk cache serves the programs it needs again in milliseconds.
+size_t maxCachedPrograms();
 
 } // namespace kiln::compiler

@@ -322,6 +322,8 @@ std::shared_ptr<Executable> programFor(const Cut &cut) {
   s.stats.events.push_back(std::move(event));
   if (s.stats.events.size() > 64)
     s.stats.events.erase(s.stats.events.begin());
+  if (s.programs.size() >= compiler::maxCachedPrograms())
+    s.programs.clear(); // bounded memory (JIT.h); the JIT's caches serve them again
   s.programs.emplace(key, result.executable);
   return result.executable;
 }

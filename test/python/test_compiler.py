@@ -1,5 +1,6 @@
 """kiln.compiler's JIT: compiled Kiln functions against NumPy, argument checks, statistics and the disk cache."""
 
+import json
 import os
 import stat
 import subprocess
@@ -289,3 +290,34 @@ def test_threads_compile_and_run_concurrently():
     s = kiln.compiler.stats()
     assert s["misses"] + s["memory_hits"] + s["disk_hits"] == 12
     assert s["misses"] >= 3
+
+
+BOUNDED = textwrap.dedent(
+    """
+    import json, kiln
+    def run(n):
+        return float((kiln.ones(n) * 2).sum().item())
+    for n in range(1, 6):        # five programs (shapes) through a cache that keeps three
+        assert run(n) == 2 * n
+    before = kiln._trace.stats()
+    assert run(1) == 2           # evicted from both memory caches: served by the disk cache
+    after = kiln._trace.stats()
+    print(json.dumps({"compiles": after["compiles"] - before["compiles"],
+                      "hits": after["program_hits"] - before["program_hits"],
+                      "origin": after["events"][-1]["origin"]}))
+    """
+)
+
+
+@pytest.mark.parametrize("limit", ["3", "100"])
+def test_in_memory_program_caches_are_bounded(private_cache, limit):
+    # KILN_MAX_PROGRAMS bounds the trace's and the JIT's in-memory caches (emptied when full); the disk cache
+    # serves an evicted program again. Read once per process, hence a child.
+    env = dict(os.environ, KILN_CACHE_DIR=str(private_cache), KILN_MAX_PROGRAMS=limit)
+    out = subprocess.run([sys.executable, "-c", BOUNDED], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    if limit == "3":
+        assert got == {"compiles": 1, "hits": 0, "origin": "disk"}
+    else:
+        assert got["compiles"] == 0 and got["hits"] == 1
