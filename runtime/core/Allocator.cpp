@@ -81,6 +81,13 @@ DataPtr CPUCachingAllocator::allocate(size_t nbytes) {
     }
   }
   if (!block) {
+    {
+      // The cache bound (Allocator.h): past it, a miss empties the cache.
+      std::lock_guard<std::mutex> lock(mutex_);
+      size_t cached = stats_.reservedBytes - stats_.allocatedBytes;
+      if (cached > std::max(cacheLimit_, stats_.allocatedBytes))
+        emptyCacheLocked();
+    }
     // Outside the lock: the OS call can be slow and needs no shared state.
     void *data = std::aligned_alloc(kAlignment, size);
     if (!data)
@@ -112,6 +119,10 @@ void CPUCachingAllocator::release(Block *block) {
 
 void CPUCachingAllocator::emptyCache() {
   std::lock_guard<std::mutex> lock(mutex_);
+  emptyCacheLocked();
+}
+
+void CPUCachingAllocator::emptyCacheLocked() {
   for (auto &entry : freeLists_) {
     for (Block *block : entry.second) {
       stats_.reservedBytes -= block->size;

@@ -65,9 +65,16 @@ struct AllocatorStats {
 // a training loop (the same shapes every step) never calls the OS allocator.
 // Blocks are 64-byte aligned (a cache line and an AVX-512 vector). The
 // allocator must outlive every DataPtr it returned.
+//
+// The free lists are bounded: when a request misses them while they hold
+// more than max(cacheLimit, bytes in use), they are returned to the OS first.
+// A workload whose shapes keep changing therefore holds about twice its live
+// tensors (or the limit), not every size it ever freed.
 class CPUCachingAllocator : public Allocator {
 public:
-  CPUCachingAllocator() = default;
+  static constexpr size_t kDefaultCacheLimit = size_t(256) << 20;
+  explicit CPUCachingAllocator(size_t cacheLimit = kDefaultCacheLimit)
+      : cacheLimit_(cacheLimit) {}
   CPUCachingAllocator(const CPUCachingAllocator &) = delete;
   CPUCachingAllocator &operator=(const CPUCachingAllocator &) = delete;
   ~CPUCachingAllocator() override;
@@ -93,6 +100,10 @@ private:
   static void freeBlock(void *context);
   void release(Block *block);
 
+  // Frees every cached block; mutex_ held.
+  void emptyCacheLocked();
+
+  size_t cacheLimit_;
   mutable std::mutex mutex_;
   std::unordered_map<size_t, std::vector<Block *>> freeLists_;
   AllocatorStats stats_;

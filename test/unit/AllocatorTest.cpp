@@ -79,6 +79,26 @@ TEST(AllocatorTest, Stats) {
   EXPECT_EQ(allocator.stats().allocationCount, 3u);
 }
 
+TEST(AllocatorTest, CacheIsBounded) {
+  // A limit of 64 KiB: freed blocks of ever new sizes stay cached until a miss
+  // finds more than max(limit, bytes in use) cached, which empties the cache.
+  CPUCachingAllocator allocator(64 << 10);
+  DataPtr live = allocator.allocate(16 << 10);
+  for (size_t i = 1; i <= 64; ++i) {
+    allocator.allocate(i * 4096); // freed at once, a new size class each time
+    AllocatorStats s = allocator.stats();
+    EXPECT_EQ(s.allocatedBytes, 16u << 10);
+    // Cached: at most the limit plus the block freed last.
+    EXPECT_LE(s.reservedBytes - s.allocatedBytes, (64u << 10) + i * 4096);
+  }
+  // The same size again and again is served from the cache (no bound involved).
+  size_t hits = allocator.stats().cacheHits;
+  for (int i = 0; i < 10; ++i)
+    allocator.allocate(8192);
+  EXPECT_GE(allocator.stats().cacheHits, hits + 9);
+  EXPECT_EQ(allocator.stats().allocatedBytes, 16u << 10);
+}
+
 TEST(AllocatorTest, MoveTransfersOwnership) {
   CPUCachingAllocator allocator;
   DataPtr a = allocator.allocate(64);
