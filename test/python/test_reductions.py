@@ -127,6 +127,35 @@ def test_prod(dtype):
         assert got.dtype is (dtype if dtype.is_floating_point else kiln.int64)
 
 
+def _exclusive_products(a, axis):
+    """d prod / d a: for every element, the product of the other elements of its group along `axis` (float64)."""
+    moved = np.moveaxis(a.astype(np.float64), axis, -1)
+    out = np.empty_like(moved)
+    for i in range(moved.shape[-1]):
+        out[..., i] = np.prod(np.delete(moved, i, axis=-1), axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+@pytest.mark.parametrize("dtype", [kiln.float32, kiln.float64], ids=repr)
+def test_prod_gradient_is_exact_at_zeros(dtype):
+    # Rows with no zero, one zero and two zeros, along either dim and over everything (PyTorch's prod_backward: the
+    # product of the others, never prod / x, which is NaN at a zero).
+    a = np.array([[2.0, -0.5, 3.0, 4.0], [0.0, 1.5, -2.0, 3.0], [0.0, 2.0, 0.0, 5.0], [1.0, -0.0, 2.5, 0.5]], NP[dtype])
+    weights = np.arange(1.0, 5.0)
+    for dim in (0, 1):
+        x = kiln.tensor(a, dtype=dtype, requires_grad=True)
+        (x.prod(dim) * kiln.tensor(weights, dtype=dtype)).sum().backward()
+        check_close(x.grad, _exclusive_products(a, dim) * np.expand_dims(weights, dim), dtype)
+    x = kiln.tensor(a.T.copy(), dtype=dtype, requires_grad=True)  # through a transposed view
+    (x.t().prod(1) * kiln.tensor(weights, dtype=dtype)).sum().backward()
+    check_close(x.grad, (_exclusive_products(a, 1) * weights[:, None]).T, dtype)
+    x = kiln.tensor(a[:2], dtype=dtype, requires_grad=True)
+    x.prod().backward()
+    check_close(x.grad, _exclusive_products(a[:2].reshape(-1), 0).reshape(2, 4), dtype)
+    if dtype is kiln.float64:
+        assert kiln.autograd.gradcheck(lambda t: t.prod(1), [kiln.tensor(a, dtype=dtype, requires_grad=True)])
+
+
 def test_nansum_nanmean():
     a = rand((4, 5), kiln.float32)
     a[1, 2] = a[3, 0] = np.nan

@@ -144,9 +144,11 @@ LogicalResult PadOp::buildVJP(OpBuilder &b, ValueRange gs,
 //===----------------------------------------------------------------------===//
 
 // sum and mean spread the cotangent over the reduced elements; prod gives
-// each element the product of the others as prod / x (so an element equal
-// to zero gets NaN or inf where PyTorch is exact); max and min give it to the
-// elements equal to the extremum, split evenly among ties as torch.amax does.
+// each element the product of the others, exactly at zeros as PyTorch's
+// prod_backward: prod / x where the group has no zero, the product of the
+// non-zeros for the one zero of a group and 0 beside it, 0 everywhere in a
+// group with two or more zeros; max and min give it to the elements equal to
+// the extremum, split evenly among ties as torch.amax does.
 LogicalResult ReduceOp::buildVJP(OpBuilder &b, ValueRange gs,
                                  SmallVectorImpl<Value> &grads) {
   if (getKind() == ReduceKind::argmax || getKind() == ReduceKind::argmin) {
@@ -175,9 +177,22 @@ LogicalResult ReduceOp::buildVJP(OpBuilder &b, ValueRange gs,
       grad = v.broadcastTo(v.scale(gKept, 1.0 / static_cast<double>(count)),
                            inputType);
       break;
-    case ReduceKind::prod:
-      grad = v.div(v.mul(gKept, yKept()), x);
+    case ReduceKind::prod: {
+      Value isZero = v.create<EqOp>(x, v.scalar(x, 0.0));
+      Value nonZero = v.create<WhereOp>(isZero, v.scalar(x, 1.0), x);
+      Value others = v.create<ReduceOp>(ReduceKind::prod, nonZero, dims,
+                                        /*keepdim=*/true);
+      Value zeros = v.create<ReduceOp>(ReduceKind::sum,
+                                       v.create<CastOp>(inputType, isZero),
+                                       dims, /*keepdim=*/true);
+      Value noZero = v.create<EqOp>(zeros, v.scalar(zeros, 0.0));
+      Value oneZero = v.create<EqOp>(zeros, v.scalar(zeros, 1.0));
+      Value atTheZero = v.create<WhereOp>(oneZero, v.select(isZero, others),
+                                          v.scalar(x, 0.0));
+      Value local = v.create<WhereOp>(noZero, v.div(others, nonZero), atTheZero);
+      grad = v.mul(gKept, local);
       break;
+    }
     default: {
       Value hits = v.create<EqOp>(x, yKept());
       Value ties = v.create<ReduceOp>(ReduceKind::sum,
