@@ -35,12 +35,7 @@ std::string emit(const GradGraph &graph, const NodePtr &root) {
         types += ", ";
       appendType(types, *node->inputs[i]);
     }
-    out += ")";
-    if (!node->attrs.empty())
-      out += " <{" + node->attrs + "}>";
-    out += " : (" + types + ") -> ";
-    appendType(out, *node);
-    out += "\n";
+    appendOpEnd(out, *node, types);
   }
   out += "  return " + name(graph, root) + " : ";
   appendType(out, *root);

@@ -48,6 +48,15 @@ void appendType(std::string &out, const Node &node) {
   out += '>';
 }
 
+void appendOpEnd(std::string &out, const Node &node, const std::string &operandTypes) {
+  out += ")";
+  if (!node.attrs.empty())
+    out += " <{" + node.attrs + "}>";
+  out += " : (" + operandTypes + ") -> ";
+  appendType(out, node);
+  out += "\n";
+}
+
 namespace {
 
 // The leaves' identity: the same memory viewed the same way is one input.
@@ -254,12 +263,7 @@ std::string emit(const Cut &cut) {
       out += "%v" + std::to_string(id(cut, node->inputs[i].get()));
       appendType(types, *node->inputs[i]);
     }
-    out += ")";
-    if (!node->attrs.empty())
-      out += " <{" + node->attrs + "}>";
-    out += " : (" + types + ") -> ";
-    appendType(out, *node);
-    out += "\n";
+    appendOpEnd(out, *node, types);
   }
   out += "  return ";
   for (size_t i = 0; i < cut.outputs.size(); ++i)

@@ -7,6 +7,10 @@ namespace kiln::trace {
 
 // "tensor<2x3xf32>", the node's result type in MLIR.
 void appendType(std::string &out, const Node &node);
+// Ends the generic form of `node`'s op after its operands (shared by the
+// trace's and autograd's emitters): `) <{attrs}> : (operandTypes) -> type`
+// and a newline.
+void appendOpEnd(std::string &out, const Node &node, const std::string &operandTypes);
 // Makes `node` the pending value of `base` (registering the base).
 void setPending(Base &base, NodePtr node);
 // Drops `base` from the registry of pending bases.
