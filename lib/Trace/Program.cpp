@@ -27,7 +27,7 @@ struct State {
   uint64_t nextSeq = 0;
   TraceStats stats;
   std::unordered_map<std::string, std::shared_ptr<Executable>> programs;
-  std::unordered_set<size_t> seenOps, seenDtypes;
+  std::unordered_set<size_t> seenOps, seenDtypes, seenShapes;
 };
 
 State &state() {
@@ -211,9 +211,12 @@ void keyOf(const Cut &cut, std::string &key) {
 }
 
 // Hashes that tell, on a compile, a new op sequence (ops, wiring and short
-// properties) from a new dtype (the same plus every dtype) from a new shape.
-void reasonHashes(const Cut &cut, size_t &opsHash, size_t &dtypesHash) {
-  size_t ops = 14695981039346656037ull, dtypes = ops;
+// properties) from a new dtype (the same plus every dtype) from a new shape
+// (the same plus every size); what is left is a new constant (a long
+// property: a Python number's splat value).
+void reasonHashes(const Cut &cut, size_t &opsHash, size_t &dtypesHash,
+                  size_t &shapesHash) {
+  size_t ops = 14695981039346656037ull, dtypes = ops, shapes = ops;
   for (Node *node : cut.order) {
     const char *op = node->op ? node->op : "leaf";
     mix(ops, op, std::strlen(op));
@@ -225,6 +228,8 @@ void reasonHashes(const Cut &cut, size_t &opsHash, size_t &dtypesHash) {
       mix(ops, node->attrs.data(), node->attrs.size());
     auto dtype = static_cast<uint8_t>(node->dtype);
     mix(dtypes, &dtype, 1);
+    mix(shapes, node->sizes.data(), node->sizes.size() * sizeof(int64_t));
+    mix(shapes, &dtype, 1);
   }
   for (const Output &o : cut.outputs) {
     int32_t outputId = id(cut, o.node);
@@ -232,6 +237,7 @@ void reasonHashes(const Cut &cut, size_t &opsHash, size_t &dtypesHash) {
   }
   opsHash = ops;
   dtypesHash = ops ^ (dtypes * 31);
+  shapesHash = ops ^ (shapes * 37);
 }
 
 std::string emit(const Cut &cut) {
@@ -293,16 +299,19 @@ std::shared_ptr<Executable> programFor(const Cut &cut) {
   }
   auto start = std::chrono::steady_clock::now();
   CompileEvent event;
-  size_t opsHash, dtypesHash;
-  reasonHashes(cut, opsHash, dtypesHash);
+  size_t opsHash, dtypesHash, shapesHash;
+  reasonHashes(cut, opsHash, dtypesHash, shapesHash);
   if (!s.seenOps.count(opsHash))
     event.reason = "new op sequence";
   else if (!s.seenDtypes.count(dtypesHash))
     event.reason = "new dtype";
-  else
+  else if (!s.seenShapes.count(shapesHash))
     event.reason = "new shape";
+  else
+    event.reason = "new constant";
   s.seenOps.insert(opsHash);
   s.seenDtypes.insert(dtypesHash);
+  s.seenShapes.insert(shapesHash);
 
   std::string source = emit(cut);
   compiler::CompileOptions options;
@@ -519,6 +528,7 @@ void clearProgramCache() {
   s.programs.clear();
   s.seenOps.clear();
   s.seenDtypes.clear();
+  s.seenShapes.clear();
 }
 
 } // namespace kiln::trace

@@ -29,7 +29,7 @@ def reset_stats():
 
 def explain(file=None):
     """Prints (and returns) what the trace compiled and why: each compile's reason (a new op sequence, a new dtype, a
-    new shape), its size and time, and how often later steps were served from the cache."""
+    new shape, a new constant), its size and time, and how often later steps were served from the cache."""
     s = stats()
     lines = [
         f"kiln.explain: {s['recorded']} ops recorded, {s['materializations']} programs run, "

@@ -59,10 +59,11 @@ def test_explain_names_the_reason(fresh_trace):
     (kiln.ones(8) + 1).numpy()
     (kiln.ones(8, dtype=kiln.float64) + 1).numpy()
     (kiln.ones(8) * 3).numpy()
+    (kiln.ones(8) * 4).numpy()  # a Python number is a constant of the program (docs/lazy.md)
     reasons = [e["reason"] for e in _trace.stats()["events"]]
-    assert reasons == ["new op sequence", "new shape", "new dtype", "new op sequence"]
+    assert reasons == ["new op sequence", "new shape", "new dtype", "new op sequence", "new constant"]
     text = _trace.explain(file=False)
-    assert "4 compiled" in text and "new dtype" in text
+    assert "5 compiled" in text and "new dtype" in text and "new constant" in text
 
 
 def test_pending_depth_bound_materializes_long_chains(fresh_trace):
