@@ -119,10 +119,11 @@ if {calls}:
 print(json.dumps(result))
 """
 
-# PyTorch eager: bench_cnn's Net with the same weights, eval, no_grad.
-_TORCH_EAGER_CHILD = _TIMING + """
+# bench_cnn's Net in PyTorch with the Kiln model's weights, in eval mode, and the sample input x.
+_TORCH_MODEL = """
 import sys
 sys.path.insert(0, {bench!r})
+import numpy as np
 import torch
 import bench_cnn
 model = bench_cnn.torch_cnn()
@@ -130,6 +131,10 @@ weights = np.load({weights!r})
 model.load_state_dict({{k: torch.from_numpy(weights[k].copy()) for k in weights.files}})
 model.eval()
 x = torch.from_numpy(np.load({x!r}))
+"""
+
+# PyTorch eager: that model under no_grad.
+_TORCH_EAGER_CHILD = _TIMING + _TORCH_MODEL + """
 with torch.no_grad():
     np.testing.assert_allclose(model(x).numpy(), np.load({y!r}), rtol=1e-4, atol=1e-5)
     result = latency(lambda: model(x).numpy(), {calls})
@@ -162,17 +167,9 @@ np.savez({weights!r}, **{{k: v.numpy() for k, v in model.state_dict().items()}})
 """
 
 _TORCH_SETUP = """
-import sys, warnings
+import warnings
 warnings.filterwarnings("ignore")
-sys.path.insert(0, {bench!r})
-import numpy as np
-import torch
-import bench_cnn
-model = bench_cnn.torch_cnn()
-weights = np.load({weights!r})
-model.load_state_dict({{k: torch.from_numpy(weights[k].copy()) for k in weights.files}})
-model.eval()
-x = torch.from_numpy(np.load({x!r}))
+""" + _TORCH_MODEL + """
 with torch.no_grad():
     traced = torch.jit.trace(model, x)
     np.testing.assert_allclose(traced(x).numpy(), np.load({y!r}), rtol=1e-4, atol=1e-5)

@@ -29,6 +29,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -71,4 +72,15 @@ void kiln::registerKilnTranslations(mlir::DialectRegistry &registry) {
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
   mlir::registerOpenMPDialectTranslation(registry);
+}
+
+std::unique_ptr<mlir::MLIRContext> kiln::createKilnContext(bool translations) {
+  mlir::DialectRegistry registry;
+  registerKilnDialects(registry);
+  if (translations)
+    registerKilnTranslations(registry);
+  auto context = std::make_unique<mlir::MLIRContext>(registry);
+  // One-shot contexts: threads cost more than the work they would share.
+  context->disableMultithreading();
+  return context;
 }

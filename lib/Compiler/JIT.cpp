@@ -2,6 +2,7 @@
 #include "lib/Compiler/JIT.h"
 
 #include "lib/Compiler/CompileCache.h"
+#include "lib/Compiler/DiagnosticCapture.h"
 #include "lib/Compiler/ObjectEmitter.h"
 #include "lib/Pipelines/Pipelines.h"
 #include "lib/Registration.h"
@@ -287,22 +288,10 @@ std::shared_ptr<Executable> compileUncached(const std::string &source,
 
   std::vector<std::pair<std::string, double>> times;
   auto start = Clock::now();
-  DialectRegistry registry;
-  kiln::registerKilnDialects(registry);
-  kiln::registerKilnTranslations(registry);
-  MLIRContext context(registry);
-  context.disableMultithreading();
-
-  llvm::raw_string_ostream diag(result.diagnostics);
-  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &d) {
-    const char *severity = d.getSeverity() == DiagnosticSeverity::Error
-                               ? "error"
-                           : d.getSeverity() == DiagnosticSeverity::Warning
-                               ? "warning"
-                               : "note";
-    diag << d.getLocation() << ": " << severity << ": " << d << "\n";
-    return success();
-  });
+  std::unique_ptr<MLIRContext> owned = kiln::createKilnContext(/*translations=*/true);
+  MLIRContext &context = *owned;
+  DiagnosticCapture captured(context, result.diagnostics);
+  llvm::raw_ostream &diag = captured.stream();
 
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, ParserConfig(&context), "<kiln>");

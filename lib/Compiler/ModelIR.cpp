@@ -1,6 +1,7 @@
 // Model IR: parse (text or bytecode), verify, enforce the model rules, write bytecode or print.
 #include "lib/Compiler/ModelIR.h"
 
+#include "lib/Compiler/DiagnosticCapture.h"
 #include "lib/Registration.h"
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,17 +24,10 @@ namespace {
 // Runs `body` with a fresh context whose diagnostics go to `result`.
 void withContext(ModelIR &result,
                  const std::function<void(MLIRContext &)> &body) {
-  DialectRegistry registry;
-  kiln::registerKilnDialects(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  context.disableMultithreading();
-  llvm::raw_string_ostream diagStream(result.diagnostics);
-  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-    diagStream << diag.getLocation() << ": " << diag << "\n";
-    return success();
-  });
-  body(context);
+  std::unique_ptr<MLIRContext> context = kiln::createKilnContext(/*translations=*/false);
+  context->loadAllAvailableDialects();
+  kiln::compiler::DiagnosticCapture captured(*context, result.diagnostics);
+  body(*context);
 }
 
 bool typeOf(Type type, ModelIR::TensorType &out) {
@@ -93,22 +87,22 @@ bool checkModel(ModuleOp module, ModelIR &result) {
                 "' is not allowed in a model (only kiln ops, func.func and "
                 "func.return)");
   FunctionType type = forward.getFunctionType();
-  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
-    ModelIR::TensorType t;
-    if (!typeOf(type.getInput(i), t))
-      return fail("argument " + std::to_string(i) +
-                  " of @forward is not a statically shaped tensor of a Kiln "
-                  "dtype");
-    result.arguments.push_back(std::move(t));
-  }
-  for (unsigned i = 0; i < type.getNumResults(); ++i) {
-    ModelIR::TensorType t;
-    if (!typeOf(type.getResult(i), t))
-      return fail("result " + std::to_string(i) +
-                  " of @forward is not a statically shaped tensor of a Kiln "
-                  "dtype");
-    result.results.push_back(std::move(t));
-  }
+  // Fills `out` from `types`, or names the first one that is not allowed.
+  auto signature = [&](TypeRange types, const char *what,
+                       std::vector<ModelIR::TensorType> &out) {
+    for (unsigned i = 0; i < types.size(); ++i) {
+      ModelIR::TensorType t;
+      if (!typeOf(types[i], t))
+        return fail(std::string(what) + " " + std::to_string(i) +
+                    " of @forward is not a statically shaped tensor of a "
+                    "Kiln dtype");
+      out.push_back(std::move(t));
+    }
+    return true;
+  };
+  if (!signature(type.getInputs(), "argument", result.arguments) ||
+      !signature(type.getResults(), "result", result.results))
+    return false;
   if (result.results.empty())
     return fail("@forward returns nothing");
   return true;

@@ -1,6 +1,7 @@
 // Parse, verify, run a pass pipeline and print: the text-in, text-out entry point of lib/.
 #include "lib/Compiler/Pipeline.h"
 
+#include "lib/Compiler/DiagnosticCapture.h"
 #include "lib/Registration.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -23,25 +24,10 @@ kiln::compiler::runPipeline(const std::string &source, const std::string &pipeli
   std::call_once(passesOnce, [] { kiln::registerKilnPasses(); });
 
   PipelineResult result;
-  DialectRegistry registry;
-  kiln::registerKilnDialects(registry);
-  MLIRContext context(registry);
+  std::unique_ptr<MLIRContext> owned = kiln::createKilnContext(/*translations=*/false);
+  MLIRContext &context = *owned;
   context.loadAllAvailableDialects();
-  // Threads for a one-shot context cost more than the passes save here.
-  context.disableMultithreading();
-
-  llvm::raw_string_ostream diagStream(result.diagnostics);
-  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-    diagStream << diag.getLocation() << ": ";
-    switch (diag.getSeverity()) {
-    case DiagnosticSeverity::Error: diagStream << "error: "; break;
-    case DiagnosticSeverity::Warning: diagStream << "warning: "; break;
-    case DiagnosticSeverity::Note: diagStream << "note: "; break;
-    case DiagnosticSeverity::Remark: diagStream << "remark: "; break;
-    }
-    diagStream << diag << "\n";
-    return success();
-  });
+  kiln::compiler::DiagnosticCapture captured(context, result.diagnostics);
 
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(source, ParserConfig(&context), "<kiln>");
@@ -51,7 +37,7 @@ kiln::compiler::runPipeline(const std::string &source, const std::string &pipeli
     return result;
 
   PassManager pm(&context);
-  if (failed(parsePassPipeline(pipeline, pm, diagStream)))
+  if (failed(parsePassPipeline(pipeline, pm, captured.stream())))
     return result;
   if (failed(pm.run(*module)))
     return result;

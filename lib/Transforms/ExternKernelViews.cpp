@@ -22,6 +22,13 @@ bool isPureOrAlloc(Operation *op) {
   return isMemoryEffectFree(op) || hasSingleEffect<MemoryEffects::Allocate>(op);
 }
 
+linalg::GenericOp nextMemoryGeneric(Operation *op) {
+  for (Operation *next = op->getNextNode(); next; next = next->getNextNode())
+    if (!isPureOrAlloc(next))
+      return dyn_cast<linalg::GenericOp>(next);
+  return {};
+}
+
 // The buffer a view is taken of, through view-like ops.
 Value rootBuffer(Value value) {
   while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
@@ -138,6 +145,26 @@ Value swapView(OpBuilder &builder, Location loc, Value value) {
   return builder.create<memref::TransposeOp>(loc, value, swap);
 }
 
+// The only user of `alloc` besides `except` (its deallocs go to `deallocs`)
+// when that user is a copy that swaps the batch and channel dims, in
+// `conv`'s block, before `conv` (it fills what the kernel reads) or after it
+// (it moves what the kernel wrote); null otherwise.
+static linalg::GenericOp swappingCopy(memref::AllocOp alloc, Operation *conv,
+                                      ArrayRef<Operation *> except, bool beforeConv,
+                                      SmallVectorImpl<Operation *> &deallocs) {
+  if (!alloc || alloc->getBlock() != conv->getBlock())
+    return {};
+  SmallVector<Operation *> others = otherUsers(alloc, except, deallocs);
+  auto copy = others.size() == 1 ? dyn_cast<linalg::GenericOp>(others.front())
+                                 : linalg::GenericOp();
+  AffineMap inputMap;
+  if (!copy || copy->getBlock() != conv->getBlock() ||
+      (beforeConv ? !copy->isBeforeInBlock(conv) : !conv->isBeforeInBlock(copy)) ||
+      !isPermutingCopy(copy, inputMap) || !isBatchChannelSwap(inputMap))
+    return {};
+  return copy;
+}
+
 // A swapped operand of a weight-gradient convolution that is only a
 // swapping copy of `source` (the permute the VJP wrote): the kernel reads a
 // swapped view of `source` itself, so it sees plain NCHW memory and the copy
@@ -147,16 +174,10 @@ Value swapView(OpBuilder &builder, Location loc, Value value) {
 Value readSwappedInPlace(OpBuilder &builder, Value operand, Operation *conv,
                          SmallVectorImpl<Operation *> &dead) {
   auto alloc = operand.getDefiningOp<memref::AllocOp>();
-  if (!alloc || alloc->getBlock() != conv->getBlock())
-    return operand;
   SmallVector<Operation *> deallocs;
-  SmallVector<Operation *> writers = otherUsers(alloc, {conv}, deallocs);
-  AffineMap inputMap;
-  auto copy = writers.size() == 1 ? dyn_cast<linalg::GenericOp>(writers.front())
-                                  : linalg::GenericOp();
-  if (!copy || copy->getBlock() != conv->getBlock() ||
-      !copy->isBeforeInBlock(conv) || !isPermutingCopy(copy, inputMap) ||
-      !isBatchChannelSwap(inputMap) || copy.getDpsInits()[0] != operand)
+  linalg::GenericOp copy =
+      swappingCopy(alloc, conv, {conv}, /*beforeConv=*/true, deallocs);
+  if (!copy || copy.getDpsInits()[0] != operand)
     return operand;
   Value source = copy.getDpsInputs()[0];
   if (!isF32Memref(source, 4) ||
@@ -176,16 +197,10 @@ Value writeSwappedInPlace(OpBuilder &builder, Value out, Operation *conv,
                           Operation *initializer, ArrayRef<Value> reads,
                           SmallVectorImpl<Operation *> &dead) {
   auto alloc = out.getDefiningOp<memref::AllocOp>();
-  if (!alloc || alloc->getBlock() != conv->getBlock())
-    return out;
   SmallVector<Operation *> deallocs;
-  SmallVector<Operation *> others = otherUsers(alloc, {conv, initializer}, deallocs);
-  AffineMap inputMap;
-  auto copy = others.size() == 1 ? dyn_cast<linalg::GenericOp>(others.front())
-                                 : linalg::GenericOp();
-  if (!copy || copy->getBlock() != conv->getBlock() ||
-      !conv->isBeforeInBlock(copy) || !isPermutingCopy(copy, inputMap) ||
-      !isBatchChannelSwap(inputMap) || copy.getDpsInputs()[0] != out)
+  linalg::GenericOp copy = swappingCopy(alloc, conv, {conv, initializer},
+                                        /*beforeConv=*/false, deallocs);
+  if (!copy || copy.getDpsInputs()[0] != out)
     return out;
   Value final = copy.getDpsInits()[0];
   if (!isF32Memref(final, cast<MemRefType>(out.getType()).getRank()))
@@ -223,13 +238,7 @@ static bool isReluOf(Value value, Value arg) {
 linalg::GenericOp matchReluEpilogue(Operation *conv, Value out,
                                     Operation *initializer,
                                     ArrayRef<Value> reads) {
-  linalg::GenericOp generic;
-  for (Operation *next = conv->getNextNode(); next; next = next->getNextNode()) {
-    if (isPureOrAlloc(next))
-      continue;
-    generic = dyn_cast<linalg::GenericOp>(next);
-    break;
-  }
+  linalg::GenericOp generic = nextMemoryGeneric(conv);
   if (!generic || generic.getNumDpsInputs() != 1 ||
       generic.getNumDpsInits() != 1 || generic.getNumResults() != 0 ||
       generic.getNumParallelLoops() != generic.getNumLoops() ||

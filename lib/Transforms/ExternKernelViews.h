@@ -12,6 +12,10 @@ namespace kiln::extern_kernels {
 bool isF32Memref(mlir::Value value, int64_t rank);
 // Free of memory effects, or a pure allocation.
 bool isPureOrAlloc(mlir::Operation *op);
+
+// The first op after `op` in its block that touches memory, when it is a
+// linalg.generic (an epilogue candidate); null otherwise.
+mlir::linalg::GenericOp nextMemoryGeneric(mlir::Operation *op);
 // The buffer a view is taken of, through view-like ops.
 mlir::Value rootBuffer(mlir::Value value);
 

@@ -223,14 +223,7 @@ struct BiasEpilogue {
 std::optional<BiasEpilogue> matchBiasEpilogue(Operation *matmul, Value a,
                                               Value b, Value c) {
   // The generic must be the next op that touches memory after the matmul.
-  linalg::GenericOp generic;
-  for (Operation *next = matmul->getNextNode(); next;
-       next = next->getNextNode()) {
-    if (isPureOrAlloc(next))
-      continue;
-    generic = dyn_cast<linalg::GenericOp>(next);
-    break;
-  }
+  linalg::GenericOp generic = nextMemoryGeneric(matmul);
   if (!generic || generic.getNumDpsInputs() != 2 ||
       generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
       generic.getNumParallelLoops() != 2 || generic.getNumResults() != 0)

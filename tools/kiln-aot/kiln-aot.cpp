@@ -264,11 +264,8 @@ int main(int argc, char **argv) {
   }
   uint64_t weightsSize = weights.size();
 
-  mlir::DialectRegistry registry;
-  kiln::registerKilnDialects(registry);
-  kiln::registerKilnTranslations(registry);
-  mlir::MLIRContext context(registry);
-  context.disableMultithreading();
+  std::unique_ptr<mlir::MLIRContext> owned = kiln::createKilnContext(/*translations=*/true);
+  mlir::MLIRContext &context = *owned;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(model->ir, mlir::ParserConfig(&context));
   if (!module)

@@ -277,11 +277,8 @@ int main(int argc, char **argv) {
     return fail(inputFile + ": checksum mismatch (see the table above)");
   }
 
-  mlir::DialectRegistry registry;
-  kiln::registerKilnDialects(registry);
-  kiln::registerKilnTranslations(registry);
-  mlir::MLIRContext context(registry);
-  context.disableMultithreading();
+  std::unique_ptr<mlir::MLIRContext> owned = kiln::createKilnContext(/*translations=*/true);
+  mlir::MLIRContext &context = *owned;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(model->ir, mlir::ParserConfig(&context));
   if (!module)
