@@ -30,7 +30,7 @@ class Adadelta(Optimizer):
         loss = self._closure_loss(closure)
         with kiln.no_grad():
             for group in self.param_groups:
-                scalars = _Scalars(group)
+                scalars = _Scalars(self, group)
                 rho, eps, weight_decay, maximize = group["rho"], group["eps"], group["weight_decay"], group["maximize"]
                 for p in group["params"]:
                     grad = p.grad

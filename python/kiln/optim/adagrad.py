@@ -43,7 +43,7 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         with kiln.no_grad():
             for group in self.param_groups:
-                scalars = _Scalars(group)
+                scalars = _Scalars(self, group)
                 lr_decay, eps, weight_decay = group["lr_decay"], group["eps"], group["weight_decay"]
                 for p in group["params"]:
                     if p.grad is None:

@@ -50,7 +50,7 @@ class Adam(Optimizer):
         return loss
 
     def _update_group(self, group):
-        scalars = _Scalars(group)
+        scalars = _Scalars(self, group)
         beta1, beta2 = group["betas"]
         weight_decay, eps = group["weight_decay"], group["eps"]
         for p in group["params"]:

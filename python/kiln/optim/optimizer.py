@@ -45,22 +45,19 @@ def _math_dtype(dtype):
     return _C.float64 if dtype is _C.float64 else _C.float32
 
 
-# The last 0-d tensor made for each (group, name, dtype) from a Python number, with that number: a step whose
-# hyper-parameter did not change reuses it instead of making a tensor (about 10 us each). Correct whatever group a
-# recycled id() belongs to, since the value is compared; these tensors never leave the optimizers' update ops.
-_LAST_SCALARS = {}
-
-
 class _Scalars:
     """One step's hyper-parameters as 0-d tensors, made once per (name, dtype) and shared by a group's parameters.
 
     A 0-d tensor made from data is a program input, keyed by its type and not its value, so a learning rate that a
-    scheduler changes every step reuses the compiled program.
+    scheduler changes every step reuses the compiled program. The optimizer keeps the last tensor made from each
+    Python number with that number (per group, name and dtype): a step whose hyper-parameter did not change reuses
+    it instead of making a tensor (about 10 us each). These tensors never leave the optimizers' update ops.
     """
 
-    def __init__(self, group):
+    def __init__(self, optimizer, group):
         self._group = group
         self._made = {}
+        self._last = optimizer.__dict__.setdefault("_last_scalars", {})
 
     def __call__(self, name, dtype, value=None):
         key = (name, dtype)
@@ -69,13 +66,13 @@ class _Scalars:
             if isinstance(value, _C.Tensor):
                 made = value.detach().reshape(()).to(dtype)
             else:
-                last_key = (id(self._group), name, dtype)
-                last = _LAST_SCALARS.get(last_key)
+                last_key = (id(self._group), name, dtype)  # the groups live as long as the optimizer
+                last = self._last.get(last_key)
                 if last is not None and type(last[0]) is type(value) and last[0] == value:
                     made = last[1]
                 else:
                     made = kiln.tensor(value, dtype=dtype)
-                    _LAST_SCALARS[last_key] = (value, made)
+                    self._last[last_key] = (value, made)
             self._made[key] = made
         return self._made[key]
 

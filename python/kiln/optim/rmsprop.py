@@ -35,7 +35,7 @@ class RMSprop(Optimizer):
         return loss
 
     def _update_group(self, group):
-        scalars = _Scalars(group)
+        scalars = _Scalars(self, group)
         alpha, eps, weight_decay = group["alpha"], group["eps"], group["weight_decay"]
         for p in group["params"]:
             if p.grad is None:

@@ -31,7 +31,7 @@ class SGD(Optimizer):
         loss = self._closure_loss(closure)
         with kiln.no_grad():
             for group in self.param_groups:
-                scalars = _Scalars(group)
+                scalars = _Scalars(self, group)
                 momentum, dampening = group["momentum"], group["dampening"]
                 weight_decay = group["weight_decay"]
                 for p in group["params"]:
